@@ -1,0 +1,99 @@
+"""The book's data: f(x) = 2 sin x + x with Gaussian noise (D2L eq. 11.2.3)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from . import _validate as v
+
+__all__ = ["true_function", "BookData", "make_data"]
+
+
+def true_function(x):
+    """The book's regression target ``f(x) = 2 sin(x) + x``.
+
+    Parameters
+    ----------
+    x : array_like or torch.Tensor
+
+    Returns
+    -------
+    torch.Tensor
+        ``f(x)``, same shape (and dtype, for a floating tensor).
+
+    References
+    ----------
+    *Dive into Deep Learning*, §11.2, eq. (11.2.3).
+    """
+    t = v.raw_tensor(x, "x")
+    if not t.is_floating_point():
+        t = t.to(torch.get_default_dtype())
+    return 2 * torch.sin(t) + t
+
+
+@dataclass(frozen=True)
+class BookData:
+    """Training points and the validation grid of the section.
+
+    Attributes
+    ----------
+    x_train, y_train : torch.Tensor, shape (n,)
+        Sorted inputs ``x_i ~ U(0, high)`` and noisy values ``f(x_i) + ε_i``.
+    x_val, y_val : torch.Tensor, shape (m,)
+        The query grid ``0, step, …, high`` and the noiseless targets ``f(x)``.
+    """
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+
+
+def make_data(n: int = 40, noise: float = 1.0, seed: int = 0, *, high: float = 5.0,
+              step: float = 0.1, dtype: torch.dtype = torch.float32) -> BookData:
+    """Draw the section's data set, reproducibly.
+
+    ``y_i = 2 sin(x_i) + x_i + ε_i`` with ``x_i ~ U(0, high)`` (sorted) and ``ε_i ~ N(0, noise²)``;
+    the queries are the grid ``0, step, …, high`` (the Julia port's grid, which includes 5.0).
+
+    Parameters
+    ----------
+    n : int, default 40
+        Number of training points.
+    noise : float, default 1.0
+        Standard deviation of the noise ε (0 gives noiseless training values).
+    seed : int, default 0
+        Seed of a private ``torch.Generator``: the same seed gives the same data everywhere.
+    high : float, default 5.0
+        Upper end of the input interval.
+    step : float, default 0.1
+        Spacing of the validation grid.
+    dtype : torch.dtype, default torch.float32
+
+    Returns
+    -------
+    BookData
+        CPU tensors; :func:`nwlib.nadaraya_watson` moves them to its device.
+
+    References
+    ----------
+    *Dive into Deep Learning*, §11.2.1 "Kernels and Data".
+    """
+    n = v.check_positive_int(n, "n")
+    seed = v.check_positive_int(seed, "seed", minimum=0)
+    for name, value, allow_zero in (("noise", noise, True), ("high", high, False), ("step", step, False)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+        if not (value >= 0 if allow_zero else value > 0) or value != value or value == float("inf"):
+            raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} "
+                             f"finite number, got {value!r}")
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    gen = torch.Generator().manual_seed(seed)
+    x_train, _ = torch.sort(torch.rand(n, generator=gen, dtype=torch.float64) * high)
+    eps = torch.randn(n, generator=gen, dtype=torch.float64) * noise
+    y_train = true_function(x_train) + eps
+    steps = int(round(high / step))
+    x_val = torch.arange(steps + 1, dtype=torch.float64) * step
+    return BookData(x_train.to(dtype), y_train.to(dtype), x_val.to(dtype), true_function(x_val).to(dtype))
