@@ -26,10 +26,13 @@ Silverman, B. W. (1986). *Density Estimation for Statistics and Data Analysis*, 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Callable
 
 import torch
+
+from ._validate import _describe, raw_tensor
 
 __all__ = ["Kernel", "KERNELS", "ALIASES", "get_kernel", "kernel_names",
            "gaussian", "boxcar", "constant", "triangular", "epanechnikov"]
@@ -70,7 +73,9 @@ class Kernel:
 
     def __call__(self, u) -> torch.Tensor:
         """Evaluate ``k(u)`` elementwise; ``u`` may be negative (only ``|u|`` counts)."""
-        u = torch.as_tensor(u, dtype=torch.get_default_dtype()) if not isinstance(u, torch.Tensor) else u
+        u = raw_tensor(u, "u")
+        if not u.is_floating_point():
+            u = u.to(torch.get_default_dtype())
         return self.profile_sq(u * u)
 
     @property
@@ -91,13 +96,33 @@ class Kernel:
         ValueError
             For a kernel that is not integrable (the constant kernel) or a non-positive ``d``.
         """
-        if not isinstance(d, int) or d < 1:
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
             raise ValueError(f"d must be a positive integer dimension, got {d!r}")
+        d = int(d)
         if self.radial_mass is None:
             raise ValueError(f"the {self.name!r} kernel does not integrate to a finite value, "
                              "so it defines no density; use 'gaussian', 'boxcar', 'triangular' "
                              "or 'epanechnikov'")
         return 1.0 / self.radial_mass(d)
+
+
+    def std(self) -> float:
+        """Standard deviation of ``u`` under the kernel read as a 1-D density, ``√(∫u²k / ∫k)``.
+
+        Kernels with equal ``std`` have equal effective widths: a boxcar of width ``√3·σ`` averages
+        over the same spread as a Gaussian of width ``σ``. Computed by the trapezoidal rule.
+
+        Raises
+        ------
+        ValueError
+            For a kernel that is not integrable (the constant kernel).
+        """
+        if self.radial_mass is None:
+            raise ValueError(f"the {self.name!r} kernel is not integrable, so it has no standard deviation")
+        reach = self.radius if self.compact else 40.0
+        u = torch.linspace(-reach, reach, 400001, dtype=torch.float64)
+        k = self(u)
+        return math.sqrt(torch.trapezoid(u * u * k, u) / torch.trapezoid(k, u))
 
 
 def _gaussian_sq(u2):
@@ -145,18 +170,29 @@ def _from_callable(fn: Callable) -> Kernel:
     name = getattr(fn, "__name__", "custom")
 
     def profile_sq(u2):
-        values = fn(torch.sqrt(u2))
+        try:
+            values = fn(torch.sqrt(u2))
+        except Exception as err:  # the user's function: say which argument failed, keep the cause
+            raise TypeError(f"kernel callable {name!r} failed on a tensor of scaled distances u "
+                            f"(shape {tuple(u2.shape)}, {u2.dtype}): {type(err).__name__}: {err}; "
+                            "it must map a torch tensor u to a tensor of the same shape, "
+                            "like lambda u: torch.exp(-u**2 / 2)") from err
         if not isinstance(values, torch.Tensor) or values.shape != u2.shape:
-            got = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
+            got = (f"shape {tuple(values.shape)}" if isinstance(values, torch.Tensor)
+                   else _describe(values))
+            hint = "; use torch operations (torch.exp, not np.exp)" if not isinstance(
+                values, torch.Tensor) else ""
             raise ValueError(f"kernel callable {name!r} must return a tensor of the same shape as "
-                             f"its input u (here {tuple(u2.shape)}), got {got}")
+                             f"its input u (here {tuple(u2.shape)}), got {got}{hint}")
         if values.dtype != u2.dtype:
             values = values.to(u2.dtype)
-        if torch.isnan(values).any() or (values < 0).any():
-            raise ValueError(f"kernel callable {name!r} returned negative or NaN values; a kernel "
-                             "must be non-negative, like exp(-u**2 / 2)")
+        if not bool(torch.isfinite(values).all()) or bool((values < 0).any()):
+            raise ValueError(f"kernel callable {name!r} returned negative, NaN or infinite values; "
+                             "a kernel must be finite and non-negative, like exp(-u**2 / 2)")
         return values
 
+    # Try it once on a few distances (0 included), so a broken callable fails here, at the edge.
+    profile_sq(torch.tensor([0.0, 0.25, 1.0, 4.0, 100.0], dtype=torch.get_default_dtype()))
     return Kernel(name, profile_sq, None, math.inf, f"{name}(u)", None)
 
 
@@ -191,4 +227,5 @@ def get_kernel(kernel: str | Kernel | Callable) -> Kernel:
         return KERNELS[key]
     if callable(kernel):
         return _from_callable(kernel)
-    raise TypeError(f"kernel must be a kernel name or a callable k(u), got {type(kernel).__name__}")
+    raise TypeError(f"kernel must be a kernel name ({', '.join(repr(n) for n in kernel_names())}) "
+                    f"or a callable k(u), got {_describe(kernel)}")

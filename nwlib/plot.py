@@ -17,10 +17,22 @@ from .kernels import get_kernel
 __all__ = ["plot_kernels", "plot_estimates", "plot_attention", "plot_estimate_on"]
 
 
-def _panels(count: int, width: float = 3.0, height: float = 2.6, *, sharey=True):
-    fig, axes = plt.subplots(1, count, figsize=(width * count, height), sharey=sharey,
+def _panels(count: int, width: float = 3.0, height: float = 2.6, *, sharey=True, columns: int = 3):
+    """A grid of ``count`` panels, at most ``columns`` wide (a book page is narrow)."""
+    ncols = 2 if count == 4 else min(count, columns)
+    nrows = -(-count // ncols)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), sharey=sharey,
                              layout="constrained", squeeze=False)
-    return fig, list(axes[0])
+    axes = list(grid.flat)
+    for ax in axes[count:]:
+        ax.remove()
+    return fig, axes[:count]
+
+
+def _label_rows(axes, label: str):
+    for ax in axes:
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel(label)
 
 
 def plot_kernels(kernels: Sequence = ("gaussian", "boxcar", "constant", "triangular", "epanechnikov"),
@@ -50,7 +62,7 @@ def plot_kernels(kernels: Sequence = ("gaussian", "boxcar", "constant", "triangu
         ax.set_title(f"{kern.name}\n$k(u)$ = {kern.formula}", fontsize=9)
         ax.set_xlabel("u = (q − k) / σ")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("k(u)")
+    _label_rows(axes, "k(u)")
     return fig
 
 
@@ -83,7 +95,7 @@ def plot_estimates(data, estimates: Mapping[str, object]):
     fig, axes = _panels(len(estimates))
     for ax, (title, y_hat) in zip(axes, estimates.items()):
         plot_estimate_on(ax, data, y_hat, title=title)
-    axes[0].set_ylabel("y")
+    _label_rows(axes, "y")
     axes[-1].legend(fontsize=8, loc="upper left")
     return fig
 
@@ -119,7 +131,182 @@ def plot_attention(weights: Mapping[str, object], x_train, x_query, *, shared_sc
         ax.set_xlabel("training input $x_i$ (key)")
         if not shared_scale:
             fig.colorbar(image, ax=ax, shrink=0.8)
-    axes[0].set_ylabel("query $x$")
+    _label_rows(axes, "query $x$")
     if shared_scale:
         fig.colorbar(image, ax=axes, shrink=0.8, label="attention weight")
     return fig
+
+
+# --- exercises 1 and 3: densities, decision regions, dot-product attention ---
+
+def _grid_extent(grid_x, grid_y):
+    gx, gy = to_numpy(grid_x).reshape(-1), to_numpy(grid_y).reshape(-1)
+    return gx, gy, (gx.min(), gx.max(), gy.min(), gy.max())
+
+
+def _scatter_classes(ax, points, labels, num_classes):
+    pts, lab = to_numpy(points), to_numpy(labels).astype(int)
+    cmap = plt.get_cmap("tab10")
+    for c in range(num_classes):
+        sel = lab == c
+        ax.scatter(pts[sel, 0], pts[sel, 1], s=9, color=cmap(c), edgecolor="white", linewidth=0.4,
+                   label=f"class {c}")
+
+
+def plot_fields_2d(grid_x, grid_y, fields: Mapping[str, object], points=None, labels=None, *,
+                   signed: Sequence[str] = ()):
+    """Heatmaps of scalar fields on a 2-D grid, one panel each, with labelled points on top.
+
+    Parameters
+    ----------
+    grid_x : array_like, shape (nx,)
+        The grid's first coordinates.
+    grid_y : array_like, shape (ny,)
+        The grid's second coordinates.
+    fields : mapping of title to array_like, shape (ny, nx)
+        ``field[j, i]`` is the value at ``(grid_x[i], grid_y[j])``.
+    points : array_like, shape (n, 2), optional
+        Training points, drawn as dots coloured by ``labels`` (class indices).
+    labels : array_like of int, shape (n,), optional
+    signed : sequence of str
+        Titles of fields that change sign: drawn with a diverging map centred at 0 and their zero
+        contour (a decision boundary) in black. The others share one sequential scale from 0.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.colors import TwoSlopeNorm
+
+    gx, gy, extent = _grid_extent(grid_x, grid_y)
+    maps = {title: to_numpy(f).reshape(len(gy), len(gx)) for title, f in fields.items()}
+    # the unsigned fields (densities) share one colour scale, so their heights compare
+    vmax = max((float(np.nanmax(z)) for t, z in maps.items() if t not in signed), default=None)
+    fig, axes = _panels(len(maps), width=3.2, height=3.0)
+    num_classes = int(to_numpy(labels).max()) + 1 if labels is not None else 0
+    for ax, (title, z) in zip(axes, maps.items()):
+        if title in signed:
+            top = float(np.nanmax(np.abs(z))) or 1.0
+            image = ax.imshow(z, origin="lower", extent=extent, aspect="auto", cmap="RdBu_r",
+                              norm=TwoSlopeNorm(0.0, -top, top))
+            ax.contour(gx, gy, z, levels=[0.0], colors="k", linewidths=1.0)
+        else:
+            image = ax.imshow(z, origin="lower", extent=extent, aspect="auto", cmap="viridis", vmin=0,
+                              vmax=vmax)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+        if points is not None:
+            _scatter_classes(ax, points, labels, num_classes)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("$x_1$")
+    axes[0].set_ylabel("$x_2$")
+    return fig
+
+
+def plot_regions_2d(grid_x, grid_y, regions: Mapping[str, object], points, labels, *,
+                    num_classes: int | None = None):
+    """Decision regions (a class index per grid point), one panel each, with the training points.
+
+    Parameters
+    ----------
+    grid_x, grid_y, points, labels
+        As in :func:`plot_fields_2d`.
+    regions : mapping of title to array_like of int, shape (ny, nx)
+        The predicted class at each grid point.
+    num_classes : int, optional
+        By default one more than the largest label or region index.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    gx, gy, extent = _grid_extent(grid_x, grid_y)
+    maps = {title: to_numpy(r).reshape(len(gy), len(gx)) for title, r in regions.items()}
+    if num_classes is None:
+        num_classes = int(max(to_numpy(labels).max(), *(m.max() for m in maps.values()))) + 1
+    colours = ListedColormap([plt.get_cmap("tab10")(c) for c in range(num_classes)])
+    norm = BoundaryNorm(np.arange(num_classes + 1) - 0.5, num_classes)
+    fig, axes = _panels(len(maps), width=3.0, height=3.0)
+    for ax, (title, z) in zip(axes, maps.items()):
+        ax.imshow(z, origin="lower", extent=extent, aspect="auto", cmap=colours, norm=norm, alpha=0.35,
+                  interpolation="nearest")
+        _scatter_classes(ax, points, labels, num_classes)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("$x_1$")
+    axes[0].set_ylabel("$x_2$")
+    axes[-1].legend(fontsize=7, loc="upper right")
+    return fig
+
+
+def plot_weights_by_angle(theta, kernel_weights: Mapping[str, object], dot_weights: Mapping[str, object],
+                          *, ax=None):
+    """Attention weights of keys on the unit circle against their angle to the query.
+
+    Kernel weights are drawn as dots, dot-product weights as lines of the same colour: where the
+    two agree every dot sits on its line.
+
+    Parameters
+    ----------
+    theta : array_like, shape (n,)
+        Angle of each key from the query, in radians.
+    kernel_weights, dot_weights : mapping of label to array_like, shape (n,)
+        The same labels in both (e.g. one per width σ).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if ax is None:
+        fig, (ax,) = _panels(1, width=4.2, height=3.0)
+    fig = ax.figure
+    t = to_numpy(theta).reshape(-1)
+    order = np.argsort(t)
+    cmap = plt.get_cmap("tab10")
+    for c, label in enumerate(kernel_weights):
+        ax.plot(t[order], to_numpy(dot_weights[label]).reshape(-1)[order], color=cmap(c), lw=1.2,
+                label=f"{label}: softmax of dot products")
+        ax.plot(t, to_numpy(kernel_weights[label]).reshape(-1), "o", ms=3, color=cmap(c),
+                label=f"{label}: Gaussian kernel")
+    ax.set_xlabel("angle between query and key θ (radians)")
+    ax.set_ylabel("attention weight")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_weight_scatter(reference, candidates: Mapping[str, object], *, ax=None,
+                        xlabel: str = "Gaussian Nadaraya–Watson weight"):
+    """Scatter each candidate's attention weights against the reference weights, with y = x.
+
+    Parameters
+    ----------
+    reference : array_like
+        The weights every candidate should reproduce.
+    candidates : mapping of label to array_like of the same shape
+    ax : matplotlib Axes, optional
+    xlabel : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if ax is None:
+        fig, (ax,) = _panels(1, width=3.6, height=3.2)
+    fig = ax.figure
+    ref = to_numpy(reference).reshape(-1)
+    top = float(ref.max())
+    for label, w in candidates.items():
+        w = to_numpy(w).reshape(-1)
+        top = max(top, float(w.max()))
+        ax.plot(ref, w, "o", ms=2.5, alpha=0.6, label=label)
+    ax.plot([0, top], [0, top], "k--", lw=0.8, label="y = x")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("candidate weight")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return fig
+
+
+__all__ += ["plot_fields_2d", "plot_regions_2d", "plot_weights_by_angle", "plot_weight_scatter"]
