@@ -1,12 +1,43 @@
 """nwlib: Nadaraya–Watson kernel regression seen as attention pooling, in PyTorch.
 
-The machinery behind the chapter "Attention Pooling by Similarity": kernels, the regression
-(:func:`nadaraya_watson`), width selection, the book's data, plots and interactive explorers.
+The machinery behind the chapter "Attention Pooling by Similarity":
+
+=================  ==================================================================
+module             what it holds
+=================  ==================================================================
+``kernels``        the kernels, as functions of the scaled distance, and their registry
+``regression``     :func:`nadaraya_watson` (attention pooling) and its tensor core
+``bandwidth``      widths: Scott's and Silverman's rules, leave-one-out cross-validation
+``learning``       widths learned by stochastic gradient descent (exercise 2)
+``density``        Parzen windows and Nadaraya–Watson classification (exercise 1)
+``sphere``         the unit sphere and dot-product attention (exercise 3)
+``consistency``    how fast the width should shrink: the rate experiment (exercise 4)
+``data``           the book's data, ``f(x) = 2 sin x + x`` with noise
+``plot``           the figures
+``widgets``        the interactive explorers (imported on first use: needs ipywidgets)
+``device``         CUDA when available, else the CPU; ``NWLIB_DEVICE`` overrides
+=================  ==================================================================
 """
+import importlib
+
+from . import bandwidth, data, density, kernels, regression, sphere
+from .bandwidth import LOOResult, loo_cv, scott, silverman
+from .data import make_data, true_function
+from .density import joint_densities, nw_classify, one_hot_labels, parzen_density
 from .device import default_device, to_numpy
 from .kernels import KERNELS, Kernel, get_kernel, kernel_names
 from .regression import attention_weights, nadaraya_watson, squared_distances
 
 __all__ = ["default_device", "to_numpy", "KERNELS", "Kernel", "get_kernel", "kernel_names",
-           "nadaraya_watson", "attention_weights", "squared_distances"]
+           "nadaraya_watson", "attention_weights", "squared_distances",
+           "make_data", "true_function", "scott", "silverman", "loo_cv", "LOOResult",
+           "parzen_density", "joint_densities", "nw_classify", "one_hot_labels"]
 __version__ = "0.1.0"
+
+_LAZY = {"plot", "widgets", "learning", "consistency"}  # matplotlib, ipywidgets, tqdm: load on use
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'nwlib' has no attribute {name!r}")

@@ -1,11 +1,25 @@
 """Argument checks for the public edge of nwlib: one place, clear messages.
 
-Inputs are reconciled predictably: every array is moved to the computing device (see
-:mod:`nwlib.device`), and the floating dtype is the widest floating dtype among the inputs
-(``float64`` if any is ``float64``), or torch's default dtype (``float32``) when none is floating.
+Every message names the argument, says what was wrong and what is expected. Checks run once, where
+a public function receives its arguments; the numerical core assumes valid tensors.
+
+How inputs are reconciled (documented behaviour, not a torch error from deep inside):
+
+* **Containers.** A Python list (nested for 2-D), a numpy array or a torch tensor. A scalar is one
+  point (or one value). Booleans count as 0 and 1; integers and Python fractions become floats.
+  Strings, ``None``, dicts, sets, generators, ragged lists and complex numbers are refused.
+* **Dtype.** The widest floating dtype among the data arrays wins (``float64`` if any of them is
+  ``float64``; a Python list of floats is read by numpy as ``float64``). When none is floating, the
+  result is torch's default dtype (``float32``). Half precision is computed in ``float32``, because
+  kernel sums lose too many digits in 16 bits. The width σ takes the data's dtype.
+* **Device.** Every input, on whatever device, is moved to the computing device chosen by
+  :func:`nwlib.device.default_device`; results are returned there.
+* **Values.** NaN and ±inf are refused, and so are coordinates so large that their squared
+  distances would overflow the dtype (they would silently turn every weight into NaN).
 """
 from __future__ import annotations
 
+import collections.abc as cabc
 import math
 import numbers
 
@@ -13,34 +27,104 @@ import numpy as np
 import torch
 
 _FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+_NOT_ARRAYS = (str, bytes, bytearray, cabc.Mapping, cabc.Set, cabc.Iterator)
+ARRAY_HINT = "a list, numpy array or tensor of numbers"
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe(value) -> str:
+    """``'the string 'abc''``, ``'None'``, ``'a dict'``: how a wrong value is named in a message."""
+    if value is None:
+        return "None"
+    if isinstance(value, (str, bytes)):
+        return f"the string {_short(value)}"
+    if isinstance(value, bool):
+        return f"the bool {value}"
+    if isinstance(value, np.ndarray):
+        return f"a numpy array of shape {value.shape}"
+    kind = type(value).__name__
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+
+
+def _object_array_to_float(arr: np.ndarray, name: str) -> np.ndarray:
+    """Convert an object array whose entries are all real numbers (big ints, Fractions, Decimals)."""
+    for pos, item in enumerate(arr.flat):
+        complex_only = isinstance(item, numbers.Complex) and not isinstance(item, numbers.Real)
+        if isinstance(item, numbers.Number) and not complex_only:  # Decimal is a Number, not Real
+            continue
+        where = f" at position {np.unravel_index(pos, arr.shape)}" if arr.ndim > 1 else (
+            f" at position {pos}" if arr.ndim == 1 else "")
+        if item is None:
+            raise TypeError(f"{name} must hold numbers, got None{where}; drop or impute missing "
+                            "values first")
+        if complex_only:
+            raise TypeError(f"{name} must hold real numbers, got the complex number {item!r}{where}")
+        raise TypeError(f"{name} must be {ARRAY_HINT}, got {_describe(item)}{where}")
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise TypeError(f"{name} holds values that cannot be read as floats: {err}") from None
+
+
+def _first_text(arr: np.ndarray) -> str:
+    """The first entry of a text array that is not a number written as text, quoted for a message."""
+    for item in arr.flat:
+        try:
+            float(item)
+        except ValueError:
+            return repr(str(item))
+    return f"{str(arr.flat[0])!r}, a number written as a string" if arr.size else "''"
 
 
 def raw_tensor(value, name: str) -> torch.Tensor:
-    """Turn a list, array or tensor into a tensor, refusing what is not numeric."""
+    """Turn a scalar, list, array or tensor into a tensor (shape kept), refusing what is not numeric."""
     if isinstance(value, torch.Tensor):
         t = value
     else:
-        if isinstance(value, (str, bytes)) or value is None:
-            raise TypeError(f"{name} must be numbers (a list, numpy array or tensor), "
-                            f"got {type(value).__name__}")
+        if value is None or isinstance(value, _NOT_ARRAYS):
+            raise TypeError(f"{name} must be {ARRAY_HINT}, got {_describe(value)}")
         try:
             arr = np.asarray(value)
-        except (ValueError, TypeError) as err:
-            raise ValueError(f"{name} could not be read as an array of numbers (are its rows of "
-                             f"unequal length?): {err}") from None
-        if arr.dtype == object or arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold real numbers, got values of type {arr.dtype} "
-                            f"(e.g. {arr.flat[0]!r})" if arr.size else
-                            f"{name} must hold real numbers, got dtype {arr.dtype}")
-        t = torch.from_numpy(np.ascontiguousarray(arr))
+        except ValueError as err:
+            if "inhomogeneous" in str(err):
+                raise ValueError(f"{name} is ragged: its rows have different lengths; it must be a "
+                                 "rectangular array (n points, each with the same number of "
+                                 "coordinates)") from None
+            raise ValueError(f"{name} could not be read as an array of numbers: {err}") from None
+        except (TypeError, RuntimeError) as err:
+            raise TypeError(f"{name} could not be read as an array of numbers: {err}") from None
+        kind = arr.dtype.kind
+        if kind == "O":
+            arr = _object_array_to_float(arr, name)
+        elif kind in "US":
+            raise TypeError(f"{name} must hold numbers, got text such as {_first_text(arr)}; "
+                            "convert it to numbers first (e.g. with float(...))")
+        elif kind == "c":
+            raise TypeError(f"{name} must hold real numbers, got complex values (dtype {arr.dtype})")
+        elif kind in "mM":
+            raise TypeError(f"{name} must hold real numbers, got {arr.dtype} values; convert them "
+                            "to numbers first (e.g. days since a start date)")
+        elif kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got values of dtype {arr.dtype}")
+        if not arr.flags.c_contiguous or not arr.flags.writeable:
+            arr = arr.copy()  # a copy keeps the shape (ascontiguousarray would make a scalar 1-D)
+        t = torch.from_numpy(arr)
     if t.is_complex():
-        raise TypeError(f"{name} must be real, got a complex tensor")
+        raise TypeError(f"{name} must hold real numbers, got a complex tensor ({t.dtype})")
     if t.dtype == torch.bool:
         t = t.to(torch.get_default_dtype())
+    elif not (t.is_floating_point() or t.dtype in (torch.uint8, torch.int8, torch.int16,
+                                                   torch.int32, torch.int64)):
+        raise TypeError(f"{name} must hold real numbers, got a tensor of dtype {t.dtype}")
     return t
 
 
 def common_dtype(*tensors: torch.Tensor) -> torch.dtype:
+    """The widest floating dtype of ``tensors`` (float32 at least); the default dtype if none floats."""
     floats = [t.dtype for t in tensors if t.dtype in _FLOATS]
     if not floats:
         return torch.get_default_dtype()
@@ -52,13 +136,33 @@ def common_dtype(*tensors: torch.Tensor) -> torch.dtype:
 
 
 def check_finite(t: torch.Tensor, name: str) -> None:
-    if t.is_floating_point():
-        bad = ~torch.isfinite(t)
-        if bool(bad.any()):
-            count = int(bad.sum())
-            kind = "NaN" if bool(torch.isnan(t).any()) else "inf"
-            raise ValueError(f"{name} contains {count} non-finite value(s) ({kind}); remove or "
-                             "impute them before fitting")
+    """Refuse NaN and ±inf, saying how many there are and where the first one is."""
+    if not t.is_floating_point():
+        return
+    t = t.detach()
+    bad = ~torch.isfinite(t)
+    if not bool(bad.any()):
+        return
+    n_nan = int(torch.isnan(t).sum())
+    n_inf = int(bad.sum()) - n_nan
+    parts = [f"{n_nan} NaN"] * bool(n_nan) + [f"{n_inf} infinite"] * bool(n_inf)
+    first = bad.reshape(bad.shape[0], -1).any(dim=1).nonzero()[0, 0] if t.ndim else None
+    where = f" (the first in row {int(first)})" if first is not None else ""
+    raise ValueError(f"{name} contains {' and '.join(parts)} value(s){where}; every value must be "
+                     "finite: drop or impute those points first")
+
+
+def check_magnitude(t: torch.Tensor, name: str, d: int) -> None:
+    """Refuse coordinates whose squared distances would overflow ``t.dtype`` (to inf, then NaN)."""
+    if t.numel() == 0:
+        return
+    limit = math.sqrt(torch.finfo(t.dtype).max / max(d, 1)) / 2
+    largest = float(t.detach().abs().amax())
+    if largest > limit:
+        raise ValueError(f"{name} has a coordinate of size {largest:.3g}; in {t.dtype} squared "
+                         f"distances overflow for coordinates beyond {limit:.3g}: rescale the data "
+                         "(e.g. standardise it)" + (" or pass float64 arrays"
+                                                   if t.dtype != torch.float64 else ""))
 
 
 def as_points(t: torch.Tensor, name: str) -> torch.Tensor:
@@ -68,61 +172,99 @@ def as_points(t: torch.Tensor, name: str) -> torch.Tensor:
     if t.ndim == 1:
         return t.unsqueeze(1)
     if t.ndim == 2:
+        if t.shape[1] == 0:
+            raise ValueError(f"{name} has shape {tuple(t.shape)}: 0 coordinates per point; each "
+                             "point needs at least one coordinate")
         return t
     raise ValueError(f"{name} must be 1-D (n points) or 2-D (n points × d coordinates), "
-                     f"got shape {tuple(t.shape)}")
+                     f"got a {t.ndim}-D array of shape {tuple(t.shape)}")
 
 
 def as_values(t: torch.Tensor, name: str) -> torch.Tensor:
-    """Shape values as (n, k); a 1-D y of length n is k = 1."""
+    """Shape values as (n, k); a scalar is one value, a 1-D y of length n is k = 1."""
+    if t.ndim == 0:
+        return t.reshape(1, 1)
     if t.ndim == 1:
         return t.unsqueeze(1)
     if t.ndim == 2:
+        if t.shape[1] == 0:
+            raise ValueError(f"{name} has shape {tuple(t.shape)}: 0 values per point; each point "
+                             "needs at least one value (k ≥ 1 columns)")
         return t
     raise ValueError(f"{name} must be 1-D (n values) or 2-D (n × k, e.g. one-hot labels), "
-                     f"got shape {tuple(t.shape)}")
+                     f"got a {t.ndim}-D array of shape {tuple(t.shape)}")
 
 
 def check_sigma(sigma, d: int, *, device, dtype, name: str = "sigma") -> torch.Tensor:
     """Return σ as a tensor of shape () or (d,), positive and finite."""
+    width = name.startswith("sigma")  # other callers check e.g. a temperature the same way
+    expected = "a positive finite number" + (" (the kernel width)" if width else "") + (
+        f" or {d} of them, one per coordinate" if d > 1 else "")
     if isinstance(sigma, bool):
-        raise TypeError(f"{name} must be a positive number, got a bool")
+        raise TypeError(f"{name} must be {expected}, got the bool {sigma}")
     if isinstance(sigma, numbers.Real):
-        if not math.isfinite(sigma) or sigma <= 0:
-            raise ValueError(f"{name} must be a positive finite number (a kernel width), got {sigma!r}")
-        return torch.tensor(float(sigma), device=device, dtype=dtype)
+        try:
+            value = float(sigma)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value) or value <= 0:
+            hint = (f"; for example {name}=0.5, or a rule of thumb such as "
+                    "nwlib.bandwidth.silverman(x_train)") if width else ""
+            raise ValueError(f"{name} must be {expected}, got {_short(sigma)}{hint}")
+        return torch.tensor(value, device=device, dtype=dtype)
+    if sigma is None or isinstance(sigma, _NOT_ARRAYS):
+        raise TypeError(f"{name} must be {expected}, got {_describe(sigma)}")
     t = raw_tensor(sigma, name)
     if t.ndim > 1 or (t.ndim == 1 and t.numel() not in (1, d)):
-        raise ValueError(f"{name} must be one width or one width per coordinate (length {d}), "
-                         f"got shape {tuple(t.shape)}")
+        raise ValueError(f"{name} must be {expected}; got {t.numel()} value(s) of shape "
+                         f"{tuple(t.shape)} for data with d = {d} coordinate(s)")
     t = t.to(device=device, dtype=dtype)
     if not bool(torch.isfinite(t).all()) or not bool((t > 0).all()):
-        raise ValueError(f"{name} must be positive and finite, got {t.detach().cpu().tolist()}")
+        raise ValueError(f"{name} must be {expected}, got {_short(t.detach().cpu().tolist())}")
     return t.reshape(()) if t.numel() == 1 else t
 
 
 def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of the strings ``choices``."""
+    options = ", ".join(map(repr, choices))
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {options}, got {_describe(value)}")
     if value not in choices:
-        raise ValueError(f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, choices))}")
+        raise ValueError(f"{name}={value!r} is not valid; choose one of {options}")
     return value
 
 
 def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int if it is an integer (not a bool) of at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        raise TypeError(f"{name} must be an integer ≥ {minimum}, got {_describe(value)}"
+                        + (f" ({value!r})" if isinstance(value, numbers.Number)
+                           and not isinstance(value, bool) else ""))
     if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+        raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value}")
     return int(value)
 
 
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` if it is True or False (numpy bools included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_short(value)}")
+    return bool(value)
+
+
 def training_set(x_train, y_train, *, device, extra=()):
-    """Validate a training set; return (x (n, d), y (n, k), y_was_1d, dtype, extras)."""
+    """Validate a training set; return (x (n, d), y (n, k), y_was_1d, dtype, extras).
+
+    ``extra`` is a sequence of ``(name, value)`` pairs of further data arrays (e.g. the queries):
+    they are read with :func:`raw_tensor` and take part in choosing the common dtype, and are
+    returned raw (not moved, not reshaped) for their own checks.
+    """
     x = raw_tensor(x_train, "x_train")
     y = raw_tensor(y_train, "y_train")
     others = [raw_tensor(v, n) for n, v in extra]
     dtype = common_dtype(x, y, *others)
     x = as_points(x, "x_train")
-    y_1d = y.ndim == 1
+    y_1d = y.ndim <= 1
     y = as_values(y, "y_train")
     if x.shape[0] == 0:
         raise ValueError("x_train is empty: Nadaraya–Watson needs at least one training point")
@@ -133,6 +275,7 @@ def training_set(x_train, y_train, *, device, extra=()):
     y = y.to(device=device, dtype=dtype)
     check_finite(x, "x_train")
     check_finite(y, "y_train")
+    check_magnitude(x, "x_train", x.shape[1])
     return x, y, y_1d, dtype, others
 
 
@@ -146,7 +289,8 @@ def query_points(x_query, d: int, *, device, dtype) -> tuple[torch.Tensor, bool]
     q = as_points(q, "x_query")
     if q.shape[1] != d:
         raise ValueError(f"x_query has {q.shape[1]} coordinate(s) per point but x_train has {d}; "
-                         "both must describe points in the same space")
+                         f"both must be points in the same space: pass x_query of shape (m, {d})")
     q = q.to(device=device, dtype=dtype)
     check_finite(q, "x_query")
+    check_magnitude(q, "x_query", d)
     return q, scalar

@@ -1,6 +1,8 @@
 """The book's data: f(x) = 2 sin x + x with Gaussian noise (D2L eq. 11.2.3)."""
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -8,6 +10,8 @@ import torch
 from . import _validate as v
 
 __all__ = ["true_function", "BookData", "make_data"]
+
+MAX_GRID = 10 ** 7  # validation points; a finer grid is a typo, not a plot
 
 
 def true_function(x):
@@ -83,13 +87,16 @@ def make_data(n: int = 40, noise: float = 1.0, seed: int = 0, *, high: float = 5
     n = v.check_positive_int(n, "n")
     seed = v.check_positive_int(seed, "seed", minimum=0)
     for name, value, allow_zero in (("noise", noise, True), ("high", high, False), ("step", step, False)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if not (value >= 0 if allow_zero else value > 0) or value != value or value == float("inf"):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a number, got {v._describe(value)}")
+        if not (value >= 0 if allow_zero else value > 0) or not math.isfinite(value):
             raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} "
                              f"finite number, got {value!r}")
+    if high / step > MAX_GRID:
+        raise ValueError(f"step={step!r} gives about {high / step:.3g} validation points on "
+                         f"[0, {high!r}]; use a step of at least {high / MAX_GRID:.3g}")
     if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     gen = torch.Generator().manual_seed(seed)
     x_train, _ = torch.sort(torch.rand(n, generator=gen, dtype=torch.float64) * high)
     eps = torch.randn(n, generator=gen, dtype=torch.float64) * noise

@@ -100,9 +100,11 @@ class Kernel:
             raise ValueError(f"d must be a positive integer dimension, got {d!r}")
         d = int(d)
         if self.radial_mass is None:
-            raise ValueError(f"the {self.name!r} kernel does not integrate to a finite value, "
-                             "so it defines no density; use 'gaussian', 'boxcar', 'triangular' "
-                             "or 'epanechnikov'")
+            why = ("does not integrate to a finite value" if KERNELS.get(self.name) is self else
+                   "is a custom callable, which nwlib does not integrate (its normalising "
+                   "constant is unknown)")
+            raise ValueError(f"the {self.name!r} kernel {why}, so it defines no density; use "
+                             "'gaussian', 'boxcar', 'triangular' or 'epanechnikov'")
         return 1.0 / self.radial_mass(d)
 
 

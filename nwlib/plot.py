@@ -198,7 +198,7 @@ def plot_fields_2d(grid_x, grid_y, fields: Mapping[str, object], points=None, la
             _scatter_classes(ax, points, labels, num_classes)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("$x_1$")
-    axes[0].set_ylabel("$x_2$")
+    _label_rows(axes, "$x_2$")
     return fig
 
 
@@ -234,7 +234,7 @@ def plot_regions_2d(grid_x, grid_y, regions: Mapping[str, object], points, label
         _scatter_classes(ax, points, labels, num_classes)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("$x_1$")
-    axes[0].set_ylabel("$x_2$")
+    _label_rows(axes, "$x_2$")
     axes[-1].legend(fontsize=7, loc="upper right")
     return fig
 
@@ -266,9 +266,9 @@ def plot_weights_by_angle(theta, kernel_weights: Mapping[str, object], dot_weigh
     cmap = plt.get_cmap("tab10")
     for c, label in enumerate(kernel_weights):
         ax.plot(t[order], to_numpy(dot_weights[label]).reshape(-1)[order], color=cmap(c), lw=1.2,
-                label=f"{label}: softmax of dot products")
-        ax.plot(t, to_numpy(kernel_weights[label]).reshape(-1), "o", ms=3, color=cmap(c),
-                label=f"{label}: Gaussian kernel")
+                label=label)
+        ax.plot(t, to_numpy(kernel_weights[label]).reshape(-1), "o", ms=3, color=cmap(c))
+    ax.set_title("dots: Gaussian kernel; lines: softmax of dot products", fontsize=9)
     ax.set_xlabel("angle between query and key θ (radians)")
     ax.set_ylabel("attention weight")
     ax.grid(alpha=0.3)
@@ -310,3 +310,172 @@ def plot_weight_scatter(reference, candidates: Mapping[str, object], *, ax=None,
 
 
 __all__ += ["plot_fields_2d", "plot_regions_2d", "plot_weights_by_angle", "plot_weight_scatter"]
+
+
+# --- exercises 2 and 4: learned widths, width choices over seeds, rates of convergence ---
+
+def plot_width_learning(fits: Mapping[str, object], *, coordinate_names: Sequence[str] | None = None):
+    """Two panels: the minibatch loss and the width along the steps of :func:`nwlib.learning.learn_width`.
+
+    Parameters
+    ----------
+    fits : mapping of label to :class:`nwlib.learning.WidthFit`
+    coordinate_names : sequence of str, optional
+        Names of the coordinates, for per-coordinate widths (default ``σ_1, σ_2, …``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, (ax_loss, ax_sigma) = plt.subplots(1, 2, figsize=(8.4, 2.9), layout="constrained")
+    cmap = plt.get_cmap("tab10")
+    for c, (label, fit) in enumerate(fits.items()):
+        losses = to_numpy(fit.loss_history)
+        ax_loss.plot(np.arange(1, losses.size + 1), losses, color=cmap(c), lw=0.8, alpha=0.8,
+                     label=label)
+        hist = to_numpy(fit.sigma_history)
+        if hist.ndim == 1:
+            ax_sigma.plot(hist, color=cmap(c), label=label)
+        else:
+            names = coordinate_names or [f"$\\sigma_{j + 1}$" for j in range(hist.shape[1])]
+            for j, style in zip(range(hist.shape[1]), ("-", "--", ":", "-.") * hist.shape[1]):
+                ax_sigma.plot(hist[:, j], style, color=cmap(c), label=f"{label}: {names[j]}")
+    if all(float(fit.loss_history.min()) > 0 for fit in fits.values()):
+        ax_loss.set_yscale("log")
+    else:  # in-sample minibatch losses reach exactly 0
+        ax_loss.set_yscale("symlog", linthresh=1e-3)
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("minibatch loss")
+    ax_sigma.set_yscale("log")
+    ax_sigma.set_xlabel("step")
+    ax_sigma.set_ylabel("width σ")
+    for ax in (ax_loss, ax_sigma):
+        ax.grid(alpha=0.3)
+    ax_sigma.legend(fontsize=7)
+    return fig
+
+
+def plot_width_choices(widths: Mapping[str, object], *, bins: int = 30, xlabel: str = "width σ"):
+    """Histograms (one axis, log scale) of widths chosen by several rules over many data sets.
+
+    Parameters
+    ----------
+    widths : mapping of rule name to array_like of widths (one per data set)
+    bins : int, default 30
+    xlabel : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    values = {name: to_numpy(w).reshape(-1) for name, w in widths.items()}
+    low = min(float(w.min()) for w in values.values())
+    high = max(float(w.max()) for w in values.values())
+    edges = np.geomspace(low * 0.95, high * 1.05, bins + 1)
+    fig, ax = plt.subplots(figsize=(6.0, 3.0), layout="constrained")
+    for name, w in values.items():
+        ax.hist(w, bins=edges, alpha=0.5, label=f"{name} (median {np.median(w):.2f})")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("data sets")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_error_curves(study, *, ax=None):
+    """Seed-averaged error against the width, one curve per n, oracle widths marked.
+
+    Parameters
+    ----------
+    study : :class:`nwlib.consistency.RateStudy`
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 3.0), layout="constrained")
+    colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(study.ns)))
+    sig = to_numpy(study.sigmas)
+    for color, n, curve, s_star, e_star in zip(colors, to_numpy(study.ns), to_numpy(study.mean_errors),
+                                               to_numpy(study.oracle_sigma), to_numpy(study.oracle_error)):
+        ax.plot(sig, curve, color=color, lw=1, label=f"n = {n}")
+        ax.plot([s_star], [e_star], "o", color=color, ms=4)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("width σ")
+    ax.set_ylabel("mean squared error")
+    ax.set_title(f"d = {study.d}, {study.region}: dots mark the oracle widths", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, ncol=2)
+    return ax.figure
+
+
+def plot_rates(studies: Mapping[str, object], theory: Mapping[str, tuple[float, float]] | None = None):
+    """Log–log plots of the oracle width and its error against n, with theoretical slopes.
+
+    Parameters
+    ----------
+    studies : mapping of label to :class:`nwlib.consistency.RateStudy`
+    theory : mapping of label to (width slope, error slope), optional
+        Drawn as dashed lines through each study's first point.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, (ax_s, ax_e) = plt.subplots(1, 2, figsize=(8.4, 3.2), layout="constrained")
+    cmap = plt.get_cmap("tab10")
+    for c, (label, st) in enumerate(studies.items()):
+        ns = to_numpy(st.ns).astype(float)
+        for ax, vals, k in ((ax_s, to_numpy(st.oracle_sigma), 0), (ax_e, to_numpy(st.oracle_error), 1)):
+            slope = np.polyfit(np.log(ns), np.log(vals), 1)[0]
+            ax.plot(ns, vals, "o-", color=cmap(c), ms=3, label=f"{label}: slope {slope:.3f}")
+            if theory is not None and label in theory:
+                t = theory[label][k]
+                ax.plot(ns, vals[0] * (ns / ns[0]) ** t, "--", color=cmap(c), lw=0.8,
+                        label=f"theory {t:.3f}")
+    for ax, name in ((ax_s, "oracle width σ*"), (ax_e, "error at σ* (MSE)")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("training points n")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=6)
+    return fig
+
+
+def plot_width_scores(sigmas, curves: Mapping[str, object], marks: Mapping[str, float] | None = None):
+    """Curves over a grid of widths (log–log), with chosen widths marked as vertical lines.
+
+    Parameters
+    ----------
+    sigmas : array_like, shape (S,)
+    curves : mapping of label to array_like of shape (S,)
+        E.g. the leave-one-out score and the error against the true function.
+    marks : mapping of label to width, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plt.subplots(figsize=(5.6, 3.2), layout="constrained")
+    sig = to_numpy(sigmas).reshape(-1)
+    for label, curve in curves.items():
+        ax.plot(sig, to_numpy(curve).reshape(-1), label=label)
+    styles = ("--", ":", "-.", (0, (5, 1)), (0, (1, 3)))
+    for k, (label, width) in enumerate((marks or {}).items()):
+        ax.axvline(float(width), ls=styles[k % len(styles)], color=plt.get_cmap("tab10")(k + 2),
+                   lw=1, label=f"{label}: σ = {float(width):.3g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("width σ")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    return fig
+
+
+__all__ += ["plot_width_learning", "plot_width_choices", "plot_error_curves", "plot_rates",
+            "plot_width_scores"]

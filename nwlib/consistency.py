@@ -1,0 +1,460 @@
+"""How fast the width should shrink: oracle widths and error rates against a known truth.
+
+For a twice-differentiable target and a design density bounded away from 0, the Nadaraya–Watson
+estimate with width ``h`` has, at an interior point, bias of order ``h²`` and variance of order
+``1/(n h^d)``, so
+
+.. math::
+
+    \\mathrm{MSE}(h) \\approx B h^4 + \\frac{V}{n h^d}, \\qquad
+    h^* \\propto n^{-1/(d+4)}, \\qquad \\mathrm{MSE}(h^*) \\propto n^{-4/(d+4)}.
+
+Near the boundary of the design the kernel's window is one-sided and the bias is of order ``h``:
+there ``MSE(h) ≈ B' h² + V'/(n h^d)``, so ``h* ∝ n^(−1/(d+2))`` and ``MSE ∝ n^(−2/(d+2))``.
+
+This module measures both: for each ``n`` it draws data sets, evaluates the squared error of the
+estimate against the true function on a grid of widths (all widths at once per data set), averages
+over seeds and takes the minimiser (the oracle width, which needs the truth), then fits log–log
+slopes.
+
+References
+----------
+Mack, Y. P. & Silverman, B. W. (1982). Weak and strong uniform consistency of kernel regression
+estimates. *Z. Wahrscheinlichkeitstheorie verw. Gebiete* 61, 405–415.
+Stone, C. J. (1982). Optimal global rates of convergence for nonparametric regression.
+*Ann. Statist.* 10(4), 1040–1053.
+Fan, J. & Gijbels, I. (1996). *Local Polynomial Modelling and Its Applications*, §3.2 (boundary bias).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import _validate as v
+from .device import default_device
+from .kernels import get_kernel
+from .learning import one_cpu_thread
+from .regression import squared_distances
+
+__all__ = ["additive_target", "theory_slopes", "boundary_slopes", "loglog_slope", "design_queries",
+           "error_curve", "oracle_study", "RateStudy", "QUERY_REGIONS"]
+
+QUERY_REGIONS = ("interior", "all", "edge")
+
+
+def additive_target(x) -> torch.Tensor:
+    """The book's function summed over coordinates: ``f(x) = Σ_j (2 sin x_j + x_j)``.
+
+    Parameters
+    ----------
+    x : array_like, shape (m,) or (m, d)
+
+    Returns
+    -------
+    torch.Tensor, shape (m,)
+
+    References
+    ----------
+    *Dive into Deep Learning*, §11.2, eq. (11.2.3) (the case d = 1).
+    """
+    t = v.raw_tensor(x, "x")
+    if not t.is_floating_point():
+        t = t.to(torch.get_default_dtype())
+    t = v.as_points(t, "x")
+    return (2 * torch.sin(t) + t).sum(dim=1)
+
+
+def theory_slopes(d: int) -> tuple[float, float]:
+    """Interior log–log slopes in n: ``(−1/(d+4), −4/(d+4))`` for the width and the MSE.
+
+    References
+    ----------
+    Stone (1982): ``n^(−4/(d+4))`` is the minimax rate for twice-differentiable targets.
+    """
+    d = v.check_positive_int(d, "d")
+    return -1.0 / (d + 4), -4.0 / (d + 4)
+
+
+def boundary_slopes(d: int) -> tuple[float, float]:
+    """Slopes at a boundary point, where the bias is of order h: ``(−1/(d+2), −2/(d+2))``.
+
+    References
+    ----------
+    Fan & Gijbels (1996), §3.2.5: the local-constant fit has O(h) bias at the boundary.
+    """
+    d = v.check_positive_int(d, "d")
+    return -1.0 / (d + 2), -2.0 / (d + 2)
+
+
+def loglog_slope(x, y) -> tuple[float, float]:
+    """Least-squares fit ``log y = a + b log x``; returns ``(b, a)``.
+
+    Parameters
+    ----------
+    x, y : array_like of positive numbers, same length ≥ 2
+
+    Returns
+    -------
+    (slope, intercept) : (float, float)
+    """
+    xs = np.asarray(v.raw_tensor(x, "x").detach().cpu(), dtype=float).reshape(-1)
+    ys = np.asarray(v.raw_tensor(y, "y").detach().cpu(), dtype=float).reshape(-1)
+    if xs.shape != ys.shape or xs.size < 2:
+        raise ValueError(f"x and y must have the same length, at least 2; got {xs.size} and {ys.size}")
+    if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys)) and np.all(xs > 0) and np.all(ys > 0)):
+        raise ValueError("x and y must be positive and finite to take logarithms")
+    if np.ptp(xs) == 0:
+        raise ValueError("x must take at least two distinct values to fit a slope")
+    slope, intercept = np.polyfit(np.log(xs), np.log(ys), 1)
+    return float(slope), float(intercept)
+
+
+def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: float = 1.0,
+                   low: float = 0.0, high: float = 5.0, seed: int = 0,
+                   dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """Query points at which to measure the error, for a design on the cube ``[low, high]^d``.
+
+    Parameters
+    ----------
+    d : int
+        Dimension.
+    region : {"interior", "all", "edge"}
+        ``"interior"``: the cube shrunk by ``margin`` on every side; ``"all"``: the whole cube;
+        ``"edge"``: the centres of the ``2d`` faces (for d = 1 the two end points).
+    num : int, default 200
+        Points for "interior" and "all": an even grid for d = 1, uniform random (seeded) for d > 1.
+    margin : float, default 1.0
+        Distance kept from the faces for "interior".
+    low, high : float
+        The design's cube.
+    seed : int
+        Seed of the random points (d > 1).
+    dtype : torch.dtype, default float64
+
+    Returns
+    -------
+    torch.Tensor, shape (m, d)
+    """
+    d = v.check_positive_int(d, "d")
+    v.check_choice(region, "region", QUERY_REGIONS)
+    num = v.check_positive_int(num, "num")
+    if not (math.isfinite(low) and math.isfinite(high) and high > low):
+        raise ValueError(f"need finite low < high, got low={low!r}, high={high!r}")
+    if region == "edge":
+        centre = torch.full((2 * d, d), (low + high) / 2, dtype=dtype)
+        for j in range(d):
+            centre[2 * j, j], centre[2 * j + 1, j] = low, high
+        return centre
+    a, b = (low, high) if region == "all" else (low + margin, high - margin)
+    if not b > a:
+        raise ValueError(f"margin={margin!r} leaves no interior in [{low}, {high}]")
+    if d == 1:
+        return torch.linspace(a, b, num, dtype=dtype).unsqueeze(1)
+    gen = torch.Generator().manual_seed(seed)
+    return a + (b - a) * torch.rand(num, d, generator=gen, dtype=dtype)
+
+
+def _exp_floor(dtype: torch.dtype, n: int) -> float:
+    # Clamping logits at log(eps) − log(n) − 5 changes a row sum that contains a 1 by less than
+    # eps/100: exact to rounding, and far above the subnormal range where exp is slow.
+    return math.log(torch.finfo(dtype).eps) - math.log(max(n, 1)) - 5.0
+
+
+def _estimates_over_widths(x, y, q, sigmas, kern, max_elements: int) -> torch.Tensor:
+    """Nadaraya–Watson estimates (S, m) at queries q for every width of the 1-D tensor sigmas.
+
+    Queries go in row blocks of about ``max_elements`` kernel values (cache sized); each block's
+    squared distances are computed once and reused for every width.
+    """
+    m, n = q.shape[0], x.shape[0]
+    out = torch.empty(sigmas.shape[0], m, dtype=x.dtype, device=x.device)
+    rows = max(1, min(m, max_elements // max(n, 1)))
+    floor = _exp_floor(x.dtype, n)
+    coefs = (1.0 / (sigmas * sigmas)).tolist()
+    buf = torch.empty(rows, n, dtype=x.dtype, device=x.device)
+    den = torch.empty(rows, dtype=x.dtype, device=x.device)
+    for start in range(0, m, rows):
+        stop = min(start + rows, m)
+        d2 = squared_distances(q[start:stop], x)
+        w = buf[: stop - start]
+        if kern.log_slope is not None:
+            d2 -= d2.amin(dim=1, keepdim=True)  # softmax shift: each row's largest weight is 1
+        for i, c in enumerate(coefs):
+            if kern.log_slope is not None:
+                torch.mul(d2, -kern.log_slope * c, out=w)
+                w.clamp_(min=floor).exp_()
+            else:
+                w.copy_(kern.profile_sq(d2 * c))
+            torch.mv(w, y, out=out[i, start:stop])
+            torch.sum(w, dim=1, out=den[: stop - start])
+            out[i, start:stop] /= den[: stop - start]  # 0/0 = NaN for an empty window
+    return out
+
+
+def error_curve(x_train, y_train, x_query, truth, sigmas, kernel="gaussian", *,
+                max_elements: int = 2 ** 18, device=None) -> torch.Tensor:
+    """Mean squared error against the truth at every width of a grid, for one data set.
+
+    .. math::
+
+        E(\\sigma) = \\frac1m \\sum_{a=1}^m \\bigl(\\hat f_\\sigma(q_a) - f(q_a)\\bigr)^2
+
+    The squared distances are computed once and the estimates for all widths in batches of at most
+    ``max_elements`` kernel values; each estimate equals :func:`nwlib.nadaraya_watson` at that σ.
+
+    Parameters
+    ----------
+    x_train : array_like, shape (n,) or (n, d)
+    y_train : array_like, shape (n,)
+    x_query : array_like, shape (m,) or (m, d)
+    truth : array_like, shape (m,)
+        The true function at the queries.
+    sigmas : array_like, shape (S,)
+        Positive widths.
+    kernel : str or callable, default "gaussian"
+    max_elements : int, default 2**18
+        Kernel values held at once (about 2^18 stay in the CPU's cache).
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    torch.Tensor, shape (S,)
+        ``E(σ)`` for each width; NaN where a compact kernel leaves a query with an empty window.
+
+    References
+    ----------
+    Härdle, W. (1990). *Applied Nonparametric Regression*, §4.1 (the averaged squared error).
+    """
+    device = default_device(device)
+    kern = get_kernel(kernel)
+    x, y, _, dtype, (f,) = v.training_set(x_train, y_train, device=device, extra=(("truth", truth),))
+    s = v.raw_tensor(sigmas, "sigmas")
+    if y.shape[1] != 1:
+        raise ValueError(f"y_train must be one value per point (shape (n,)), got {y.shape[1]} columns")
+    q, _ = v.query_points(x_query, x.shape[1], device=device, dtype=dtype)
+    f = f.to(device=device, dtype=dtype).reshape(-1)
+    if f.shape[0] != q.shape[0]:
+        raise ValueError(f"truth must have one value per query: {q.shape[0]} queries, "
+                         f"{f.shape[0]} values")
+    v.check_finite(f, "truth")
+    s = _check_grid(s, device, dtype)
+    max_elements = v.check_positive_int(max_elements, "max_elements")
+    with torch.no_grad(), one_cpu_thread():
+        est = _estimates_over_widths(x, y[:, 0], q, s, kern, max_elements)
+        return ((est - f) ** 2).mean(dim=1)
+
+
+def _check_grid(s, device, dtype):
+    if s.ndim != 1 or s.numel() == 0:
+        raise ValueError(f"sigmas must be a non-empty 1-D list of widths, got shape {tuple(s.shape)}")
+    s = s.to(device=device, dtype=dtype)
+    if not bool(torch.isfinite(s).all()) or not bool((s > 0).all()):
+        raise ValueError("sigmas must all be positive and finite")
+    return s
+
+
+def _refined_minimum(log_s: np.ndarray, log_e: np.ndarray) -> tuple[float, float, bool]:
+    """Minimum of a curve on a grid, refined by a parabola through the 3 points around it.
+
+    Returns (log σ*, log E*, interior); ``interior`` is False when the minimum is at an end of the
+    grid (then the grid point itself is returned).
+    """
+    finite = np.isfinite(log_e)
+    if not finite.any():
+        return math.nan, math.nan, False
+    i = int(np.nanargmin(np.where(finite, log_e, np.inf)))
+    if i == 0 or i == len(log_s) - 1 or not finite[i - 1:i + 2].all():
+        return float(log_s[i]), float(log_e[i]), False
+    c2, c1, c0 = np.polyfit(log_s[i - 1:i + 2], log_e[i - 1:i + 2], 2)
+    if c2 <= 0:
+        return float(log_s[i]), float(log_e[i]), True
+    at = -c1 / (2 * c2)
+    return float(at), float(c0 + c1 * at + c2 * at * at), True
+
+
+@dataclass(frozen=True)
+class RateStudy:
+    """Oracle widths and errors over sample sizes, averaged over seeds (:func:`oracle_study`).
+
+    Attributes
+    ----------
+    d : int
+        Dimension.
+    region : str
+        Where the error was measured (``"interior"``, ``"all"``, ``"edge"`` or ``"custom"``).
+    ns : torch.Tensor, shape (N,)
+        Sample sizes.
+    sigmas : torch.Tensor, shape (S,)
+        The grid of widths.
+    errors : torch.Tensor, shape (N, seeds, S)
+        Mean squared error against the truth, per n, seed and width.
+    oracle_sigma : torch.Tensor, shape (N,)
+        The minimiser of the seed-averaged error curve (refined between grid points).
+    oracle_error : torch.Tensor, shape (N,)
+        The seed-averaged error at that width (the MISE of the oracle width).
+    seed_oracle_sigma : torch.Tensor, shape (N, seeds)
+        Each data set's own best grid width (noisier).
+    """
+
+    d: int
+    region: str
+    ns: torch.Tensor
+    sigmas: torch.Tensor
+    errors: torch.Tensor
+    oracle_sigma: torch.Tensor
+    oracle_error: torch.Tensor
+    seed_oracle_sigma: torch.Tensor
+
+    @property
+    def mean_errors(self) -> torch.Tensor:
+        """The seed-averaged error curves, shape (N, S)."""
+        return self.errors.mean(dim=1)
+
+    def slopes(self) -> tuple[float, float]:
+        """Log–log slopes in n of the oracle width and of its error: ``(width, error)``."""
+        return (loglog_slope(self.ns, self.oracle_sigma)[0],
+                loglog_slope(self.ns, self.oracle_error)[0])
+
+
+def _data_seed(seed: int, n: int, d: int, rep: int) -> int:
+    # distinct, reproducible streams for every (study seed, n, d, repetition)
+    return (((seed * 1_000_003 + d) * 1_000_003 + n) * 1_000_003 + rep) % (2 ** 63)
+
+
+def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interior",
+                 num_queries: int = 200, margin: float = 1.0, noise: float = 1.0,
+                 low: float = 0.0, high: float = 5.0, target: Callable | None = None,
+                 kernel="gaussian", seed: int = 0, dtype: torch.dtype = torch.float32,
+                 progress: bool | None = False, device=None) -> RateStudy:
+    """Oracle widths and their errors for growing n: the experiment behind the rates.
+
+    For each sample size ``n`` and each of ``seeds`` repetitions: draw ``x_i ~ U([low, high]^d)``,
+    ``y_i = f(x_i) + ε_i`` with ``ε_i ~ N(0, noise²)``, and compute the error curve
+    ``E(σ)`` of :func:`error_curve` at the queries. The oracle width is the minimiser of the
+    seed-averaged curve ``MISE(σ) = mean_seeds E(σ)``, refined by a parabola in ``(log σ, log MISE)``
+    around the best grid point.
+
+    Parameters
+    ----------
+    ns : sequence of int
+        Sample sizes (at least 2).
+    d : int, default 1
+        Dimension of the design.
+    seeds : int, default 20
+        Data sets per sample size.
+    sigmas : array_like, optional
+        The grid of widths; default 48 log-spaced widths from 0.01 to 3.
+    region : {"interior", "all", "edge"} or array_like of shape (m, d), default "interior"
+        Where to measure the error (see :func:`design_queries`), or explicit query points.
+    num_queries, margin : int, float
+        Passed to :func:`design_queries`.
+    noise : float, default 1.0
+        Standard deviation of ε.
+    low, high : float, default 0 and 5
+        The design's cube.
+    target : callable, optional
+        ``f`` mapping an (m, d) tensor to (m,); default :func:`additive_target`.
+    kernel : str or callable, default "gaussian"
+    seed : int, default 0
+        The study's seed: the same seed gives the same numbers.
+    dtype : torch.float32 or torch.float64, default float32
+        The dtype of the kernel sums (data are drawn in float64, then cast). float32 is twice as
+        fast; its rounding (about 1e-7 relative) is far below the errors measured.
+    progress : bool or None, default False
+        A progress bar over the data sets (None: only if the run exceeds two seconds).
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    RateStudy
+
+    Warns
+    -----
+    RuntimeWarning
+        If an oracle width falls at an end of the grid (widen ``sigmas``).
+
+    References
+    ----------
+    Mack & Silverman (1982); Stone (1982).
+    """
+    device = default_device(device)
+    d = v.check_positive_int(d, "d")
+    seeds = v.check_positive_int(seeds, "seeds")
+    seed = v.check_positive_int(seed, "seed", minimum=0)
+    ns_t = v.raw_tensor(ns, "ns")
+    if ns_t.ndim != 1 or ns_t.numel() < 2:
+        raise ValueError(f"ns must be a 1-D list of at least 2 sample sizes, got shape {tuple(ns_t.shape)}")
+    ns_list = []
+    for k in ns_t.tolist():
+        if isinstance(k, float) and not k.is_integer():
+            raise ValueError(f"ns must hold whole sample sizes, got {k!r}")
+        ns_list.append(v.check_positive_int(int(k), "each n in ns", minimum=2))
+    for name, value in (("noise", noise), ("low", low), ("high", high), ("margin", margin)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise TypeError(f"{name} must be a finite number, got {value!r}")
+    if noise < 0:
+        raise ValueError(f"noise must be non-negative, got {noise!r}")
+    target = additive_target if target is None else target
+    if not callable(target):
+        raise TypeError(f"target must be a callable f(x) of (m, d) points, got {type(target).__name__}")
+    kern = get_kernel(kernel)
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    f64 = torch.float64
+    grid = (torch.exp(torch.linspace(math.log(0.01), math.log(3.0), 48, dtype=f64)) if sigmas is None
+            else _check_grid(v.raw_tensor(sigmas, "sigmas"), "cpu", f64))
+    grid, _ = torch.sort(grid)
+    if isinstance(region, str):
+        v.check_choice(region, "region", QUERY_REGIONS)
+        q = design_queries(d, region, num=num_queries, margin=margin, low=low, high=high, seed=seed,
+                           dtype=f64)
+        region_name = region
+    else:
+        q, _ = v.query_points(region, d, device="cpu", dtype=f64)
+        region_name = "custom"
+    truth_q = v.raw_tensor(target(q), "target(queries)").to(device=device, dtype=dtype).reshape(-1)
+    q = q.to(device=device, dtype=dtype)
+    if truth_q.shape[0] != q.shape[0]:
+        raise ValueError(f"target must return one value per point: got {truth_q.shape[0]} values "
+                         f"for {q.shape[0]} points")
+    sig_dev = grid.to(device=device, dtype=dtype)
+
+    errors = torch.empty(len(ns_list), seeds, grid.shape[0], dtype=f64)
+    total = len(ns_list) * seeds
+    bar = tqdm(total=total, desc=f"oracle widths, d={d}", disable=progress is False,
+               delay=0 if progress else 2.0, leave=False)
+    try:
+        with torch.no_grad(), one_cpu_thread():
+            for a, n in enumerate(ns_list):
+                for r in range(seeds):
+                    gen = torch.Generator().manual_seed(_data_seed(seed, n, d, r))
+                    x = low + (high - low) * torch.rand(n, d, generator=gen, dtype=f64)
+                    eps = noise * torch.randn(n, generator=gen, dtype=f64)
+                    y = v.raw_tensor(target(x), "target(x)").to(f64).reshape(-1) + eps
+                    x, y = x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
+                    est = _estimates_over_widths(x, y, q, sig_dev, kern, 2 ** 18)
+                    errors[a, r] = ((est - truth_q) ** 2).mean(dim=1).to(device="cpu", dtype=f64)
+                    bar.update(1)
+    finally:
+        bar.close()
+
+    mean = errors.mean(dim=1).numpy()
+    log_s = np.log(grid.numpy())
+    best_s, best_e = [], []
+    for a, n in enumerate(ns_list):
+        ls, le, inside = _refined_minimum(log_s, np.log(mean[a]))
+        if not inside:
+            warnings.warn(f"the oracle width for n={n} is at an end of the grid of sigmas "
+                          f"({math.exp(ls):.3g}); widen the grid", RuntimeWarning, stacklevel=2)
+        best_s.append(math.exp(ls))
+        best_e.append(math.exp(le))
+    per_seed = grid[torch.nan_to_num(errors, nan=math.inf).argmin(dim=2)]
+    return RateStudy(d=d, region=region_name, ns=torch.tensor(ns_list), sigmas=grid, errors=errors,
+                     oracle_sigma=torch.tensor(best_s, dtype=f64),
+                     oracle_error=torch.tensor(best_e, dtype=f64), seed_oracle_sigma=per_seed)

@@ -1,0 +1,326 @@
+"""Learning kernel widths by stochastic gradient descent (torch autograd).
+
+The width is parameterised by its logarithm, ``σ = exp(θ)``, so every step keeps it positive. Each
+step draws a minibatch ``B`` of training points and takes a gradient step on
+
+.. math::
+
+    L_B(\\sigma) = \\frac{1}{|B|} \\sum_{i \\in B} \\lVert y_i - \\hat f_\\sigma(x_i) \\rVert^2,
+
+where ``f̂_σ(x_i)`` pools over *all* training points (``objective="insample"``) or over all but
+``(x_i, y_i)`` itself (``objective="loo"``, the diagonal of the kernel matrix removed). The
+in-sample objective is minimised by ``σ → 0`` (each point's weight on itself tends to 1, so the
+estimate interpolates the data); leave-one-out has a finite minimiser.
+
+References
+----------
+Härdle, W. (1990). *Applied Nonparametric Regression*, §5.1 (cross-validation). Cambridge.
+Robbins, H. & Monro, S. (1951). A stochastic approximation method. *Ann. Math. Statist.* 22(3).
+Kingma, D. P. & Ba, J. (2015). Adam: a method for stochastic optimization. *ICLR*.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+from tqdm.auto import tqdm
+
+from . import _validate as v
+from .bandwidth import silverman
+from .device import default_device
+from .kernels import Kernel, get_kernel
+
+__all__ = ["learn_width", "width_objective", "WidthFit", "OBJECTIVES", "OPTIMIZERS", "SCHEDULES"]
+
+OBJECTIVES = ("loo", "insample")
+OPTIMIZERS = ("adam", "sgd")
+SCHEDULES = ("cosine", "constant")
+# A progress bar appears only for runs longer than this many seconds (progress=None).
+_PROGRESS_DELAY_S = 2.0
+
+
+@contextmanager
+def one_cpu_thread():
+    """Run torch's CPU operations on one thread inside the block, then restore the setting.
+
+    Width learning and the rate experiments are many small tensor operations: threads cost more in
+    synchronisation than they save, and on a loaded machine (notebooks built in parallel) two
+    threads ran 5 to 10 times slower than one.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@dataclass(frozen=True)
+class WidthFit:
+    """The result of :func:`learn_width`.
+
+    Attributes
+    ----------
+    sigma : torch.Tensor, shape () or (d,)
+        The learned width (one per coordinate with ``per_coordinate=True``), detached.
+    sigma_history : torch.Tensor, shape (steps + 1,) or (steps + 1, d)
+        The width before the first step and after every step.
+    loss_history : torch.Tensor, shape (steps,)
+        The minibatch loss of every step (evaluated before the step).
+    final_loss : float
+        The objective on the whole training set at ``sigma``.
+    objective : str
+        ``"loo"`` or ``"insample"``.
+    kernel : str
+        The kernel's name.
+    """
+
+    sigma: torch.Tensor
+    sigma_history: torch.Tensor
+    loss_history: torch.Tensor
+    final_loss: float
+    objective: str
+    kernel: str
+
+    @property
+    def steps(self) -> int:
+        """The number of gradient steps taken."""
+        return int(self.loss_history.shape[0])
+
+
+def _check_kernel(kernel) -> Kernel:
+    kern = get_kernel(kernel)
+    if kern.name in ("boxcar", "constant"):
+        raise ValueError(f"kernel={kern.name!r} has zero gradient with respect to the width almost "
+                         "everywhere, so it cannot be learned by gradient descent; use 'gaussian', "
+                         "'triangular' or 'epanechnikov'")
+    return kern
+
+
+def _pooled(x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor, sigma: torch.Tensor, kern: Kernel,
+            leave_out: bool) -> torch.Tensor:
+    """Estimates at the training points ``x[idx]``, differentiable in σ; shape (b, k)."""
+    q = x[idx]
+    u2 = (((q.unsqueeze(1) - x.unsqueeze(0)) / sigma) ** 2).sum(-1)  # (b, n)
+    rows = torch.arange(idx.shape[0], device=x.device)
+    if kern.log_slope is not None:
+        logits = -kern.log_slope * u2
+        if leave_out:
+            logits = logits.index_put((rows, idx), torch.tensor(float("-inf"), dtype=x.dtype,
+                                                                device=x.device))
+        # the max-shifted softmax: finite however small σ is
+        w = torch.softmax(logits, dim=1)
+    else:
+        w = kern.profile_sq(u2)
+        if leave_out:
+            w = w.index_put((rows, idx), torch.tensor(0.0, dtype=x.dtype, device=x.device))
+        w = w / w.sum(dim=1, keepdim=True)
+    return w @ y
+
+
+def _loss(x, y, idx, sigma, kern, leave_out) -> torch.Tensor:
+    est = _pooled(x, y, idx, sigma, kern, leave_out)
+    return ((y[idx] - est) ** 2).sum(dim=1).mean()
+
+
+def _validated(x_train, y_train, objective, kernel, device):
+    device = default_device(device)
+    v.check_choice(objective, "objective", OBJECTIVES)
+    kern = _check_kernel(kernel)
+    x, y, _, dtype, _ = v.training_set(x_train, y_train, device=device)
+    if objective == "loo" and x.shape[0] < 2:
+        raise ValueError("objective='loo' needs at least 2 training points")
+    return device, kern, x, y, dtype
+
+
+def width_objective(x_train, y_train, sigma, *, objective: str = "loo", kernel="gaussian",
+                    device=None) -> float:
+    """The width-selection objective on the whole training set.
+
+    .. math::
+
+        L(\\sigma) = \\frac1n \\sum_{i=1}^n \\lVert y_i - \\hat f^{(\\cdot)}_\\sigma(x_i) \\rVert^2
+
+    with ``f̂`` pooling over every training point (``"insample"``) or every point but ``i``
+    (``"loo"``: the leave-one-out score of :func:`nwlib.bandwidth.loo_cv`).
+
+    Parameters
+    ----------
+    x_train : array_like, shape (n,) or (n, d)
+    y_train : array_like, shape (n,) or (n, k)
+    sigma : float or array_like of shape (d,)
+        The width, or one per coordinate.
+    objective : {"loo", "insample"}, default "loo"
+    kernel : str or callable, default "gaussian"
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    float
+        NaN when a compact kernel leaves some point with no other point in its window.
+
+    References
+    ----------
+    Härdle, W. (1990). *Applied Nonparametric Regression*, §5.1. Cambridge University Press.
+    """
+    device, kern, x, y, dtype = _validated(x_train, y_train, objective, kernel, device)
+    sig = v.check_sigma(sigma, x.shape[1], device=device, dtype=dtype)
+    with torch.no_grad():
+        idx = torch.arange(x.shape[0], device=device)
+        return float(_loss(x, y, idx, sig, kern, objective == "loo"))
+
+
+def _initial_log_width(sigma0, x, per_coordinate, device, dtype) -> torch.Tensor:
+    d = x.shape[1]
+    if sigma0 is None:
+        if x.shape[0] < 2:
+            raise ValueError("sigma0 is needed when x_train has a single point (no spread to scale "
+                             "Silverman's rule from)")
+        rule = silverman(x.detach().cpu()).to(device=device, dtype=dtype)
+        start = rule if per_coordinate else rule.log().mean().exp()  # geometric mean for one width
+    else:
+        start = v.check_sigma(sigma0, d, device=device, dtype=dtype, name="sigma0")
+        if start.ndim == 1 and not per_coordinate and d > 1:
+            raise ValueError(f"sigma0 has one width per coordinate (length {d}) but "
+                             "per_coordinate=False learns a single width; pass one number or set "
+                             "per_coordinate=True")
+    if per_coordinate:
+        start = start.expand(d) if start.ndim == 0 else start
+    return start.log().clone()
+
+
+def _check_positive_float(value, name) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
+                per_coordinate: bool = False, kernel="gaussian", steps: int = 300,
+                batch_size: int = 32, lr: float = 0.05, optimizer: str = "adam",
+                schedule: str = "cosine", seed: int = 0, progress: bool | None = None,
+                device=None) -> WidthFit:
+    """Learn the kernel width of Nadaraya–Watson regression by stochastic gradient descent.
+
+    Minimises, over ``θ = log σ``, the minibatch squared error
+
+    .. math::
+
+        L_B(\\sigma) = \\frac{1}{|B|} \\sum_{i \\in B} \\lVert y_i - \\hat f_\\sigma(x_i) \\rVert^2,
+        \\qquad
+        \\hat f_\\sigma(x_i) = \\frac{\\sum_{j \\in J_i} k(\\lVert (x_i - x_j)/\\sigma \\rVert)\\, y_j}
+                                    {\\sum_{j \\in J_i} k(\\lVert (x_i - x_j)/\\sigma \\rVert)},
+
+    with ``J_i`` all training points (``"insample"``) or all but ``i`` (``"loo"``). Each epoch
+    visits the training points in a fresh random order, ``batch_size`` at a time; the estimate at
+    each point of a batch pools over the whole training set. Gradients come from torch autograd.
+
+    Parameters
+    ----------
+    x_train : array_like, shape (n,) or (n, d)
+    y_train : array_like, shape (n,) or (n, k)
+    objective : {"loo", "insample"}, default "loo"
+        ``"insample"`` keeps ``(x_i, y_i)`` in its own estimate: the loss is minimised by σ → 0
+        (overfitting). ``"loo"`` removes it (leave-one-out cross-validation).
+    sigma0 : float or array_like of shape (d,), optional
+        The starting width. Default: Silverman's rule (:func:`nwlib.bandwidth.silverman`), per
+        coordinate, or its geometric mean for a single width.
+    per_coordinate : bool, default False
+        Learn one width per coordinate (``u = ‖(q − x) / σ‖``) instead of one for all.
+    kernel : str or callable, default "gaussian"
+        A kernel with a gradient in σ (not ``"boxcar"`` or ``"constant"``).
+    steps : int, default 300
+        Gradient steps (minibatches).
+    batch_size : int, default 32
+        Training points per minibatch (capped at n; n gives full-batch gradient descent).
+    lr : float, default 0.05
+        Step size on ``log σ``.
+    optimizer : {"adam", "sgd"}, default "adam"
+        Adam (per-parameter step sizes; robust to the scale of the loss) or plain SGD.
+    schedule : {"cosine", "constant"}, default "cosine"
+        The step size decays as ``lr · ½(1 + cos(π t / steps))`` so the last iterates settle, or
+        stays constant.
+    seed : int, default 0
+        Seeds the minibatch order (a private generator): the same seed gives the same run.
+    progress : bool or None, default None
+        Show a progress bar: always (True), never (False), or only for runs that take longer than
+        two seconds (None).
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    WidthFit
+        The learned width, its history, the minibatch losses and the final full-data objective.
+
+    Raises
+    ------
+    FloatingPointError
+        If the loss becomes NaN: a compact kernel's window emptied (start from a wider σ).
+
+    References
+    ----------
+    Härdle (1990), §5.1; Robbins & Monro (1951); Kingma & Ba (2015).
+    """
+    device, kern, x, y, dtype = _validated(x_train, y_train, objective, kernel, device)
+    if not isinstance(per_coordinate, bool):
+        raise TypeError(f"per_coordinate must be True or False, got {per_coordinate!r}")
+    steps = v.check_positive_int(steps, "steps")
+    batch_size = v.check_positive_int(batch_size, "batch_size")
+    lr = _check_positive_float(lr, "lr")
+    v.check_choice(optimizer, "optimizer", OPTIMIZERS)
+    v.check_choice(schedule, "schedule", SCHEDULES)
+    seed = v.check_positive_int(seed, "seed", minimum=0)
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be True, False or None, got {progress!r}")
+    if not dtype.is_floating_point:
+        dtype = torch.get_default_dtype()
+
+    n = x.shape[0]
+    batch_size = min(batch_size, n)
+    leave_out = objective == "loo"
+    theta = _initial_log_width(sigma0, x, per_coordinate, device, dtype).requires_grad_(True)
+    opt = (torch.optim.Adam([theta], lr=lr) if optimizer == "adam"
+           else torch.optim.SGD([theta], lr=lr))
+    gen = torch.Generator().manual_seed(seed)
+    history = torch.empty((steps + 1,) + tuple(theta.shape), dtype=dtype)
+    losses = torch.empty(steps, dtype=dtype)
+    history[0] = theta.detach().exp().cpu()
+    order, pos = torch.randperm(n, generator=gen), 0
+
+    bar = tqdm(total=steps, desc=f"learning σ ({objective})", disable=progress is False,
+               delay=0 if progress else _PROGRESS_DELAY_S, leave=False)
+    try:
+        with one_cpu_thread():
+            for t in range(steps):
+                if pos + batch_size > n:  # a new epoch: a fresh order
+                    order, pos = torch.randperm(n, generator=gen), 0
+                idx = order[pos:pos + batch_size].to(device)
+                pos += batch_size
+                if schedule == "cosine":
+                    for group in opt.param_groups:
+                        group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * t / steps))
+                opt.zero_grad()
+                loss = _loss(x, y, idx, theta.exp(), kern, leave_out)
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"the loss became {float(loss.detach())} at step {t} (σ = {theta.detach().exp().tolist()}): "
+                        f"a compact kernel ({kern.name!r}) left some point with no neighbour inside its "
+                        "window; start from a wider sigma0 or use the Gaussian kernel")
+                loss.backward()
+                opt.step()
+                losses[t] = loss.detach().cpu()
+                history[t + 1] = theta.detach().exp().cpu()
+                bar.update(1)
+    finally:
+        bar.close()
+
+    sigma = theta.detach().exp()
+    with torch.no_grad():
+        final = float(_loss(x, y, torch.arange(n, device=device), sigma, kern, leave_out))
+    return WidthFit(sigma=sigma, sigma_history=history, loss_history=losses, final_loss=final,
+                    objective=objective, kernel=kern.name)

@@ -1,0 +1,216 @@
+"""Gaussian attention pooling as dot-product attention: the unit sphere and the key bias.
+
+Expanding the squared distance in the Gaussian kernel's exponent,
+
+.. math::
+
+    -\\frac{\\lVert q - k_i \\rVert^2}{2\\sigma^2}
+    = \\underbrace{-\\frac{\\lVert q \\rVert^2}{2\\sigma^2}}_{\\text{same for every } i}
+      + \\frac{q^\\top k_i}{\\sigma^2}
+      \\underbrace{-\\,\\frac{\\lVert k_i \\rVert^2}{2\\sigma^2}}_{\\text{key bias } b_i},
+
+and a softmax over ``i`` ignores terms that are the same for every ``i``. So the Gaussian
+Nadaraya–Watson weights are ``softmax_i(qᵀk_i / σ² + b_i)`` for any points; on the unit sphere
+``b_i = −1 / (2σ²)`` is the same for every key and cancels too, leaving dot-product attention
+``softmax_i(qᵀk_i / σ²)`` with temperature σ².
+
+References
+----------
+Vaswani, A. et al. (2017). Attention is all you need. *NeurIPS*, eq. (1).
+*Dive into Deep Learning*, §11.2, exercise 3.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from . import _validate as v
+from .device import default_device
+from .regression import squared_distances
+
+__all__ = ["random_unit_vectors", "key_bias", "gaussian_logits", "dot_product_logits",
+           "sdpa_nadaraya_watson"]
+
+
+def random_unit_vectors(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = torch.float64,
+                        device=None) -> torch.Tensor:
+    """Draw ``n`` points uniformly on the unit sphere of ``R^d``, reproducibly.
+
+    Normalised standard Gaussian vectors are uniform on the sphere, because the Gaussian density
+    depends on the norm only (Muller 1959).
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    d : int
+        Dimension of the space (the sphere has dimension ``d − 1``).
+    seed : int, default 0
+        Seed of a private ``torch.Generator``.
+    dtype : torch.dtype, default torch.float64
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    torch.Tensor, shape (n, d)
+        Rows of norm 1 (to rounding).
+
+    References
+    ----------
+    Muller, M. E. (1959). A note on a method for generating points uniformly on n-dimensional
+    spheres. *Commun. ACM* 2(4), 19–20.
+    """
+    n = v.check_positive_int(n, "n")
+    d = v.check_positive_int(d, "d")
+    seed = v.check_positive_int(seed, "seed", minimum=0)
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    return (z / z.norm(dim=1, keepdim=True)).to(device=default_device(device), dtype=dtype)
+
+
+def _queries_keys(queries, keys, sigma, device):
+    q = v.raw_tensor(queries, "queries")
+    k = v.raw_tensor(keys, "keys")
+    dtype = v.common_dtype(q, k)
+    k = v.as_points(k, "keys")
+    if k.shape[0] == 0:
+        raise ValueError("keys is empty: attention needs at least one key")
+    k = k.to(device=device, dtype=dtype)
+    v.check_finite(k, "keys")
+    try:
+        q, _ = v.query_points(q, k.shape[1], device=device, dtype=dtype)
+    except ValueError as err:
+        raise ValueError(str(err).replace("x_query", "queries").replace("x_train", "keys")) from None
+    sig = v.check_sigma(sigma, k.shape[1], device=device, dtype=dtype)
+    return q, k, sig
+
+
+def key_bias(keys, sigma=1.0, *, device=None) -> torch.Tensor:
+    """The key bias ``b_i = −‖k_i / σ‖² / 2`` that turns dot products into Gaussian logits.
+
+    Parameters
+    ----------
+    keys : array_like, shape (n,) or (n, d)
+    sigma : float or array_like of shape (d,), default 1.0
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    torch.Tensor, shape (n,)
+        Constant (``−1 / (2σ²)``) exactly when every key has norm 1 and σ is one number.
+    """
+    device = default_device(device)
+    k = v.as_points(v.raw_tensor(keys, "keys"), "keys")
+    dtype = v.common_dtype(k)
+    k = k.to(device=device, dtype=dtype)
+    v.check_finite(k, "keys")
+    sig = v.check_sigma(sigma, k.shape[1], device=device, dtype=dtype)
+    return -0.5 * ((k / sig) ** 2).sum(dim=1)
+
+
+def gaussian_logits(queries, keys, sigma=1.0, *, device=None) -> torch.Tensor:
+    """Logits of Gaussian attention, ``L[a, i] = −‖(q_a − k_i) / σ‖² / 2``; softmax over ``i``
+    gives the Nadaraya–Watson weights.
+
+    Parameters
+    ----------
+    queries : array_like, shape (m,) or (m, d)
+    keys : array_like, shape (n,) or (n, d)
+    sigma : float or array_like of shape (d,), default 1.0
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    torch.Tensor, shape (m, n)
+    """
+    q, k, sig = _queries_keys(queries, keys, sigma, default_device(device))
+    return -0.5 * squared_distances(q / sig, k / sig)
+
+
+def dot_product_logits(queries, keys, sigma=1.0, *, with_key_bias: bool = False,
+                       device=None) -> torch.Tensor:
+    """Logits of dot-product attention with temperature σ², ``L[a, i] = q_aᵀ k_i / σ²``.
+
+    With ``with_key_bias=True`` the key bias ``−‖k_i‖² / (2σ²)`` is added; then the logits differ
+    from :func:`gaussian_logits` by ``−‖q_a‖² / (2σ²)``, one constant per row, and the softmax of
+    both is the same. With per-coordinate widths the dot product is ``Σ_j q_j k_j / σ_j²``.
+
+    Parameters
+    ----------
+    queries : array_like, shape (m,) or (m, d)
+    keys : array_like, shape (n,) or (n, d)
+    sigma : float or array_like of shape (d,), default 1.0
+    with_key_bias : bool, default False
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    torch.Tensor, shape (m, n)
+    """
+    if not isinstance(with_key_bias, bool):
+        raise TypeError(f"with_key_bias must be True or False, got {with_key_bias!r}")
+    q, k, sig = _queries_keys(queries, keys, sigma, default_device(device))
+    q, k = q / sig, k / sig
+    logits = q @ k.T
+    if with_key_bias:
+        logits = logits - 0.5 * (k * k).sum(dim=1)
+    return logits
+
+
+def sdpa_nadaraya_watson(queries, keys, values, sigma=1.0, *, with_key_bias: bool = True,
+                         device=None) -> torch.Tensor:
+    """Gaussian Nadaraya–Watson regression computed by ``torch.nn.functional.scaled_dot_product_attention``.
+
+    .. math::
+
+        \\hat f(q) = \\sum_i \\operatorname{softmax}_i\\!\\left(\\frac{q^\\top k_i}{\\sigma^2}
+        + b_i\\right) v_i, \\qquad b_i = -\\frac{\\lVert k_i \\rVert^2}{2\\sigma^2}
+
+    The scale is ``1/σ²`` (not the transformer's ``1/√d``) and the key bias is passed as an
+    additive float ``attn_mask``. With ``with_key_bias=False`` it is plain dot-product attention,
+    which equals Gaussian Nadaraya–Watson only when all keys have the same norm (e.g. on the unit
+    sphere).
+
+    Parameters
+    ----------
+    queries : array_like, shape (m,) or (m, d)
+    keys : array_like, shape (n,) or (n, d)
+    values : array_like, shape (n,) or (n, k)
+    sigma : float or array_like of shape (d,), default 1.0
+        One width, or one per coordinate (then coordinates are divided by σ and the scale is 1).
+    with_key_bias : bool, default True
+    device : str or torch.device, optional
+
+    Returns
+    -------
+    torch.Tensor, shape (m,) or (m, k)
+
+    References
+    ----------
+    Vaswani et al. (2017), eq. (1); Nadaraya (1964); Watson (1964).
+    """
+    if not isinstance(with_key_bias, bool):
+        raise TypeError(f"with_key_bias must be True or False, got {with_key_bias!r}")
+    device = default_device(device)
+    q, k, sig = _queries_keys(queries, keys, sigma, device)
+    vals = v.raw_tensor(values, "values")
+    vals_1d = vals.ndim == 1
+    vals = v.as_values(vals, "values")
+    if vals.shape[0] != k.shape[0]:
+        raise ValueError(f"keys and values must have the same number of rows: keys has {k.shape[0]}, "
+                         f"values has {vals.shape[0]}")
+    dtype = torch.promote_types(q.dtype, vals.dtype) if vals.is_floating_point() else q.dtype
+    q, k, sig = q.to(dtype), k.to(dtype), sig.to(dtype)
+    vals = vals.to(device=device, dtype=dtype)
+    v.check_finite(vals, "values")
+    if sig.ndim == 0:
+        scale = 1.0 / float(sig) ** 2
+    else:  # fold per-coordinate widths into the coordinates
+        q, k, sig, scale = q / sig, k / sig, torch.ones((), dtype=dtype, device=device), 1.0
+    mask = None
+    if with_key_bias:
+        mask = (-0.5 * scale * (k * k).sum(dim=1)).unsqueeze(0)  # (1, n), broadcast over queries
+    out = F.scaled_dot_product_attention(q, k, vals, attn_mask=mask, scale=scale)
+    return out[:, 0] if vals_1d else out
