@@ -74,7 +74,9 @@ def _density_scale(kern: Kernel, sigma: torch.Tensor, d: int, n: int) -> float:
 
 def _points_and_queries(x_train, x_query, sigma, device, extra_dtype_source=None):
     x = v.raw_tensor(x_train, "x_train")
-    dtype = v.common_dtype(x) if extra_dtype_source is None else v.common_dtype(x, extra_dtype_source)
+    x_query = v.raw_tensor(x_query, "x_query")  # the queries take part in the dtype, as in regression
+    sources = (x, x_query) if extra_dtype_source is None else (x, x_query, extra_dtype_source)
+    dtype = v.common_dtype(*sources)
     x = v.as_points(x, "x_train")
     if x.shape[0] == 0:
         raise ValueError("x_train is empty: a density estimate needs at least one training point")

@@ -19,6 +19,8 @@ __all__ = ["plot_kernels", "plot_estimates", "plot_attention", "plot_estimate_on
 
 def _panels(count: int, width: float = 3.0, height: float = 2.6, *, sharey=True, columns: int = 3):
     """A grid of ``count`` panels, at most ``columns`` wide (a book page is narrow)."""
+    if count < 1:
+        raise ValueError("nothing to plot: pass at least one kernel, estimate or weight matrix")
     ncols = 2 if count == 4 else min(count, columns)
     nrows = -(-count // ncols)
     fig, grid = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), sharey=sharey,
@@ -33,6 +35,11 @@ def _label_rows(axes, label: str):
     for ax in axes:
         if ax.get_subplotspec().is_first_col():
             ax.set_ylabel(label)
+
+
+def _largest(mat) -> float:
+    finite = mat[np.isfinite(mat)]  # NaN rows: empty windows of compact kernels
+    return float(finite.max()) if finite.size else 1.0
 
 
 def plot_kernels(kernels: Sequence = ("gaussian", "boxcar", "constant", "triangular", "epanechnikov"),
@@ -68,6 +75,9 @@ def plot_kernels(kernels: Sequence = ("gaussian", "boxcar", "constant", "triangu
 
 def plot_estimate_on(ax, data, y_hat, *, title: str | None = None, truth: bool = True):
     """Draw one estimate with the true f (dashed) and the training points on ``ax``."""
+    if to_numpy(y_hat).reshape(-1).shape[0] != len(data.x_val):
+        raise ValueError(f"the estimate {title or ''!s} has {to_numpy(y_hat).size} values, but "
+                         f"data.x_val has {len(data.x_val)} queries: pass one value per query")
     ax.plot(to_numpy(data.x_val), to_numpy(y_hat), label="estimate")
     if truth:
         ax.plot(to_numpy(data.x_val), to_numpy(data.y_val), "--", color="gray", label="true f")
@@ -120,12 +130,18 @@ def plot_attention(weights: Mapping[str, object], x_train, x_query, *, shared_sc
     """
     mats = {title: to_numpy(w) for title, w in weights.items()}
     xs, qs = to_numpy(x_train).reshape(-1), to_numpy(x_query).reshape(-1)
-    vmax = max(float(np.nanmax(m)) for m in mats.values()) if shared_scale else None
+    if not mats:
+        raise ValueError("nothing to plot: weights is empty; pass {title: (m, n) weight matrix}")
+    for title, mat in mats.items():
+        if mat.shape != (qs.size, xs.size):
+            raise ValueError(f"weights[{title!r}] has shape {mat.shape}, but x_query and x_train "
+                             f"give ({qs.size}, {xs.size}): one row per query, one column per key")
+    vmax = max(_largest(m) for m in mats.values()) if shared_scale else None
     fig, axes = _panels(len(mats), height=3.0)
     extent = (xs.min(), xs.max(), qs.max(), qs.min())
     image = None
     for ax, (title, mat) in zip(axes, mats.items()):
-        image = ax.imshow(mat, cmap="Reds", vmin=0, vmax=vmax if shared_scale else float(np.nanmax(mat)),
+        image = ax.imshow(mat, cmap="Reds", vmin=0, vmax=vmax if shared_scale else _largest(mat),
                           extent=extent, aspect="auto", interpolation="nearest")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("training input $x_i$ (key)")

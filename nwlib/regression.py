@@ -68,21 +68,6 @@ def _scale_coordinates(q, x, sigma):
     return q * ratio, x * ratio, smallest
 
 
-def _kernel_block(d2: torch.Tensor, kern: Kernel, inv_sq_width: float, floor: float) -> torch.Tensor:
-    """Unnormalised weights of a block of squared distances, computed in place where possible.
-
-    For ``exp(−c·u²)`` kernels each row is shifted by its nearest point first (the softmax trick),
-    so the largest weight of every row is exactly 1 and no row sums to 0. ``floor`` clamps the
-    logits above the subnormal range, where ``exp`` is slow on CPUs and contributes nothing.
-    """
-    if kern.log_slope is not None:
-        scale = kern.log_slope * inv_sq_width
-        torch.add(d2.amin(dim=1, keepdim=True) * scale, d2, alpha=-scale, out=d2)
-        d2.clamp_(min=floor)
-        return d2.exp_()
-    return kern.profile_sq(d2.mul_(inv_sq_width))
-
-
 def _exp_floor(dtype: torch.dtype) -> float:
     # exp(floor) is a normal number, far below the rounding of a sum of terms that include 1.
     return -80.0 if dtype != torch.float64 else -700.0
@@ -168,7 +153,9 @@ def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
         tends to the nearest neighbour's value.
     block_size : int, optional
         Queries per block. By default about 2^18 kernel values per block on the CPU (cache sized)
-        and 2^24 on a GPU.
+        and 2^24 on a GPU. Memory beyond the inputs is O(max(block_size · n, 2^18)) when
+        ``return_weights`` is False. On the CPU the blocks are shared out to
+        ``torch.get_num_threads()`` threads (results do not depend on that number).
     device : str or torch.device, optional
         Where to compute; see :func:`nwlib.default_device`. Results are returned on it.
 

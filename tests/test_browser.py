@@ -283,6 +283,11 @@ def test_page_offline(session, site, page_path):
     if has_math:
         math = _wait_for_math(page)
         assert math["typeset"] >= math["formulas"] > 0, f"math left untypeset: {math['raw'][:5]}"
+    # solutions are hidden until a reader opens them: open each, as a reader would, so that the
+    # explorers inside them are visible (and shown to work) too
+    for toggle in page.locator(".dropdown button.toggle-button").all():
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
     if views:
         page.wait_for_function(f"() => document.querySelectorAll('.nwlib-explorer').length >= {views}"
                                " || document.body.innerText.includes('Error displaying widget')")

@@ -117,7 +117,9 @@ def test_oracle_study_shapes_and_reproducibility(small_study):
     assert st.seed_oracle_sigma.shape == (4, 8)
     assert st.region == "interior" and st.d == 1
     again = oracle_study([50, 200, 800, 3200], d=1, seeds=8, sigmas=GRID, num_queries=61)
-    assert torch.equal(st.errors, again.errors)
+    # the same to rounding: some BLAS builds (MKL, seen on a 16-core GPU machine) round
+    # differently with the alignment of their buffers, so bitwise equality is not guaranteed
+    assert torch.allclose(st.errors, again.errors, rtol=1e-12, atol=0)
     other = oracle_study([50, 200, 800, 3200], d=1, seeds=8, sigmas=GRID, num_queries=61, seed=1)
     assert not torch.equal(st.errors, other.errors)
 

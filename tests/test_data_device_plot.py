@@ -87,3 +87,16 @@ def test_plots_have_labelled_axes_and_one_colour_scale():
     fig = plot.plot_estimates(d, {"a": w1 @ d.y_train, "b": w2 @ d.y_train})
     assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
     matplotlib.pyplot.close("all")
+
+
+def test_plots_refuse_what_they_cannot_draw():
+    d = make_data()
+    with pytest.raises(ValueError, match="nothing to plot"):
+        plot.plot_kernels([])
+    with pytest.raises(ValueError, match="nothing to plot"):
+        plot.plot_attention({}, d.x_train, d.x_val)
+    with pytest.raises(ValueError, match="one value per query"):
+        plot.plot_estimates(d, {"short": d.y_val[:5]})
+    with pytest.raises(ValueError, match=r"shape \(3, 3\)"):
+        plot.plot_attention({"small": torch.eye(3)}, d.x_train, d.x_val)
+    matplotlib.pyplot.close("all")
