@@ -23,7 +23,7 @@ book: $(STAMP)
 ## test: nwlib's unit and property tests, nbval over every notebook, the book build, the browser test
 test: $(STAMP)
 	$(JB) build . --warningiserror --keep-going
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n 2 --dist loadfile tests
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 --dist loadscope chapters
 
 ## lab: JupyterLab on the chapters
