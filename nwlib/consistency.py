@@ -37,9 +37,8 @@ import torch
 from tqdm.auto import tqdm
 
 from . import _validate as v
-from .device import default_device
+from .device import default_device, one_cpu_thread
 from .kernels import get_kernel
-from .learning import one_cpu_thread
 from .regression import squared_distances
 
 __all__ = ["additive_target", "theory_slopes", "boundary_slopes", "loglog_slope", "design_queries",

@@ -12,6 +12,7 @@ results are returned there.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -60,3 +61,19 @@ def to_numpy(t) -> np.ndarray:
     if isinstance(t, torch.Tensor):
         return t.detach().cpu().numpy()
     return np.asarray(t)
+
+
+@contextmanager
+def one_cpu_thread():
+    """Run torch's CPU operations on one thread inside the block, then restore the setting.
+
+    For many small tensor operations (width learning, the rate experiment, a slider's redraw),
+    threads cost more in synchronisation than they save: on a loaded 2-core machine two threads
+    ran 5 to 10 times slower than one, and waking a second thread cost up to 100 ms.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -30,7 +29,7 @@ from tqdm.auto import tqdm
 
 from . import _validate as v
 from .bandwidth import silverman
-from .device import default_device
+from .device import default_device, one_cpu_thread
 from .kernels import Kernel, get_kernel
 
 __all__ = ["learn_width", "width_objective", "WidthFit", "OBJECTIVES", "OPTIMIZERS", "SCHEDULES"]
@@ -40,22 +39,6 @@ OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("cosine", "constant")
 # A progress bar appears only for runs longer than this many seconds (progress=None).
 _PROGRESS_DELAY_S = 2.0
-
-
-@contextmanager
-def one_cpu_thread():
-    """Run torch's CPU operations on one thread inside the block, then restore the setting.
-
-    Width learning and the rate experiments are many small tensor operations: threads cost more in
-    synchronisation than they save, and on a loaded machine (notebooks built in parallel) two
-    threads ran 5 to 10 times slower than one.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)

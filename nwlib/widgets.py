@@ -40,7 +40,6 @@ Static frames are paletted PNGs (at most 128 colours), which keeps one explorer'
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 import math
 import time
@@ -61,6 +60,7 @@ from PIL import Image as PILImage
 from . import _validate as v
 from .bandwidth import loo_cv
 from .data import make_data
+from .device import one_cpu_thread
 from .kernels import get_kernel
 from .regression import nadaraya_watson
 
@@ -333,21 +333,9 @@ def _check_kernels(kernels) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Run torch on one thread: a figure's worth of work (10^5 to 10^6 kernel values) takes about
-    a millisecond on one, while waking a second thread on a busy machine cost up to 100 ms."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def _nw(x, y, q, kernel, sigma):
     """Estimates and weights; empty windows of compact kernels stay NaN (drawn as gaps)."""
-    with _one_thread(), warnings.catch_warnings():
+    with one_cpu_thread(), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         y_hat, weights = nadaraya_watson(x, y, q, kernel, sigma, device="cpu")
     empty = int((~torch.isfinite(y_hat)).sum())
@@ -685,7 +673,7 @@ class _LOOFigure(_Canvas):
 
     def set_data(self, data, kernel):
         self.data, self.kernel = data, kernel
-        with _one_thread():
+        with one_cpu_thread():
             res = loo_cv(data.x_train, data.y_train, torch.tensor(self.grid), kernel, device="cpu")
         self.scores = res.scores.numpy().copy()
         self.scores[~np.isfinite(self.scores)] = np.nan  # a compact kernel's empty windows
@@ -709,7 +697,7 @@ class _LOOFigure(_Canvas):
 
     def draw(self, sigma: float, *, palette: bool) -> bytes:
         d = self.data
-        with _one_thread():
+        with one_cpu_thread():
             score = loo_cv(d.x_train, d.y_train, [sigma], self.kernel, device="cpu").best_score
         score = score if math.isfinite(score) else float("nan")
         self.mark.set_xdata([sigma, sigma])

@@ -7,7 +7,8 @@ import torch
 from nwlib import nadaraya_watson
 from nwlib.bandwidth import loo_cv
 from nwlib.data import make_data, true_function
-from nwlib.learning import WidthFit, learn_width, one_cpu_thread, width_objective
+from nwlib.device import one_cpu_thread
+from nwlib.learning import WidthFit, learn_width, width_objective
 
 
 @pytest.fixture(scope="module")

@@ -259,13 +259,6 @@ def test_bad_arguments_are_named(call, error, words):
         call()
 
 
-def test_one_thread_context_restores_the_thread_count():
-    before = torch.get_num_threads()
-    with nw._one_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
-
-
 def test_nice_top_is_above_the_value():
     for value in (0.003, 0.019, 0.04, 0.3, 0.94, 1.0):
         top = nw._nice_top(value)
