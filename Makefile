@@ -5,14 +5,34 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 JB     := $(VENV)/bin/jupyter-book
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+EXECUTED := _build/jupyter_execute/chapters
+# `make lab LAB_ARGS="--no-browser --port 8890"`: extra arguments for `jupyter lab`
+LAB_ARGS ?=
+# Jupyter refuses to run as root unless told; in a container one often is root
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book test unit notebooks build-check lab bench clean
+.PHONY: book test lint unit site notebooks lab bench audit clean python-version node-deps
 
-$(STAMP): requirements.txt pyproject.toml
+python-version:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
+	  "This book needs Python 3.11 or newer (numpy 2.4 does); $(PYTHON) is " + sys.version.split()[0] + \
+	  ". Run e.g. make PYTHON=python3.12 $(MAKECMDGOALS)")'
+
+$(STAMP): requirements.txt pyproject.toml | python-version
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
+
+# axe-core for the accessibility check of the site tests (skipped there without npm, except in CI)
+node-deps:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_STAMP); \
+	else echo "npm not found: the site's axe-core check will be skipped"; fi
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 ## book: build the website into _build/html (warnings are errors)
 book: $(STAMP)
@@ -20,20 +40,40 @@ book: $(STAMP)
 	@echo
 	@echo "The book is built. Open $(CURDIR)/_build/html/index.html in a browser (no network needed)."
 
-## test: nwlib's unit and property tests, nbval over every notebook, the book build, the browser test
-test: $(STAMP)
-	$(JB) build . --warningiserror --keep-going
-	$(PY) -m pytest -n 2 --dist loadfile tests
-	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 --dist loadscope chapters
+## test: lint, unit tests, one book build, then the site, Lab and notebook tests against that build
+test: lint unit book site notebooks
 
-## lab: JupyterLab on the chapters
+# the notebooks' code must also fit the page's code box: about 88 characters at desktop width
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff check chapters --line-length 88 --select E501
+
+unit: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile tests --ignore=tests/site --ignore=tests/notebooks --ignore=tests/lab
+
+site: $(STAMP) node-deps
+	$(PY) -m pytest tests/site tests/lab
+
+# Each notebook runs once more, under nbval in strict mode against the build's executed copy: it
+# must run, and reproduce the build's text outputs. Then nothing may have appeared in the checkout.
+notebooks: $(STAMP)
+	@git status --porcelain --untracked-files=all > $(VENV)/.status-before 2>/dev/null || true
+	$(PY) -m pytest -n 2 --dist loadscope -p tests.notebooks.nbval_jupyter --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/notebooks/sanitize.cfg $(EXECUTED) tests/notebooks
+	@git status --porcelain --untracked-files=all 2>/dev/null | diff $(VENV)/.status-before - \
+	  || { echo "The notebooks wrote the files above into the checkout."; exit 1; }
+
+## lab: JupyterLab on the chapters, with the book's MyST markup rendered (jupyterlab-myst)
 lab: $(STAMP)
-	$(PY) -m pip install --quiet jupyterlab==4.6.6
-	$(VENV)/bin/jupyter lab chapters
+	$(VENV)/bin/jupyter lab $(ROOT_ARGS) $(LAB_ARGS) chapters
 
 ## bench: the performance benchmark (not part of the tests); writes benchmarks/results/
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+## audit: page weights and Lighthouse scores of the built site, served with gzip (not part of the tests)
+audit: book
+	$(PY) benchmarks/audit.py
 
 clean:
 	rm -rf _build .jupyter_cache
