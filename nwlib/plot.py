@@ -712,7 +712,7 @@ def plot_error_curves(study, *, ax=None):
         ax.set_xlabel("width σ")
         ax.set_ylabel("mean squared error")
         ax.set_title(f"d = {study.d}, {study.region}:\ndots mark the oracle widths")
-        ax.legend(fontsize=9, ncol=2)
+        ax.legend(ncol=2)
     return ax.figure
 
 
@@ -757,7 +757,7 @@ def plot_rates(studies: Mapping[str, object], theory: Mapping[str, tuple[float, 
             a.set_yscale("log")
             a.set_ylabel(name)
             a.grid(alpha=0.3, which="both")
-            a.legend(fontsize=9)
+            a.legend()
         ax_e.set_xlabel("training points n")
     return fig
 
