@@ -36,7 +36,7 @@ class EstimateFigure(FrameFigure):
     set, so colours compare across widths and kernels."""
 
     def __init__(self, data):
-        super().__init__(height=6.3)
+        super().__init__(height=6.8)
         with styled():
             self.ax_est, self.ax_att = self.fig.subplots(2, 1, height_ratios=[1, 1.15])
             self.line, self.truth, self.points = plot_estimate_on(
@@ -47,13 +47,14 @@ class EstimateFigure(FrameFigure):
             self.norm = attention_norm(len(data.x_train))
             self.mesh = draw_attention(self.ax_att, np.full((len(data.x_val), len(data.x_train)), 0.5),
                                        data.x_train, data.x_val, norm=self.norm)
+            # the colour bar under the heatmap, so both panels keep the figure's full width
             self.colorbar = self.fig.colorbar(self.mesh, ax=self.ax_att, extend="min",
-                                              label="weight $\\alpha_i(q)$ (log)")
+                                              location="bottom", aspect=35, pad=0.02,
+                                              label="weight $\\alpha_i(q)$ (log scale)")
             self.ax_att.set_xlabel("key $k_i$")
             self.ax_att.set_ylabel("query q")
             self.ax_att.set_title("attention weights: a row per query, sums to 1")
-            self.ax_att.legend(handles=[empty_window_patch()], loc="upper center",
-                               bbox_to_anchor=(0.5, -0.2), frameon=False)
+            self.fig.legend(handles=[empty_window_patch()], loc="outside lower center", frameon=False)
             # the widest title the frames can have, so the layout leaves room for it
             self.ax_est.set_title("epanechnikov kernel, σ = 0.015, n = 2000\n"
                                   "51 of 51 queries have no key in the window")
