@@ -118,10 +118,9 @@ def test_explorer_displays_as_its_widget(small):
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == small.widget.model_id
 
 
-def test_frames_are_deterministic():
-    a = nw.explorer(kernels=("gaussian",), **SMALL)
-    b = nw.explorer(kernels=("gaussian",), **SMALL)
-    assert [im.value for im in a.frames[0]] == [im.value for im in b.frames[0]]
+def test_frames_are_deterministic(small):
+    again = nw.explorer(kernels=("gaussian",), **SMALL)
+    assert [im.value for im in again.frames[0]] == [im.value for im in small.frames[0]]
 
 
 @pytest.mark.parametrize("make, default_frames", [
@@ -180,15 +179,22 @@ def _text_collisions(figure) -> list[str]:
     return bad
 
 
+@pytest.fixture(scope="module")
+def estimate_figures():
+    return {}
+
+
 @pytest.mark.parametrize("kernel, sigma, n", [
     ("epanechnikov", 0.01, 40),   # the most queries without a key: the longest title
     ("epanechnikov", 0.015, 2000),
     ("boxcar", 0.01, 40),
     ("constant", 0.01, 40),
-    ("triangular", 5.0, 300),
+    ("triangular", 5.0, 2000),
 ])
-def test_main_explorer_titles_never_collide(kernel, sigma, n):
-    figure = nw.EstimateFigure(make_data(n=n))
+def test_main_explorer_titles_never_collide(estimate_figures, kernel, sigma, n):
+    if n not in estimate_figures:
+        estimate_figures[n] = nw.EstimateFigure(make_data(n=n))
+    figure = estimate_figures[n]
     figure.draw(kernel, sigma, palette=False)
     assert _text_collisions(figure) == []
     renderer = figure.fig.canvas.get_renderer()
@@ -225,14 +231,14 @@ def test_live_update_recomputes_and_returns_to_frames():
 
 
 def test_live_controls_hidden_until_shown_live():
-    ex = nw.explorer(kernels=("gaussian",), sigmas=(0.3, 1.0))
+    ex = nw.temperature_explorer(temperatures=(0.1, 1.0))
     assert ex.live_box.layout.display == "none"
     ex.show_live()
     assert ex.live_box.layout.display is None
 
 
 def test_live_estimate_is_nadaraya_watson_of_the_new_data():
-    ex = nw.explorer(kernels=("gaussian",), **SMALL)
+    ex = nw.explorer(kernels=("gaussian",), sigmas=(0.3, 1.0))
     ex.controls["n"].value = 500
     ex.controls["noise"].value = 0.5
     ex.controls["seed"].value = 3
@@ -261,9 +267,8 @@ def test_heatmap_uses_the_books_norm_and_its_floor_follows_n():
     assert any("no key in the window" in t for t in texts)
 
 
-def test_heatmap_keys_sit_at_their_x():
-    ex = nw.explorer(kernels=("gaussian",), sigmas=(0.3, 1.0))
-    coords = ex.figure.mesh.get_coordinates()
+def test_heatmap_keys_sit_at_their_x(small):
+    coords = small.figure.mesh.get_coordinates()
     keys = make_data().x_train.numpy()
     np.testing.assert_allclose(coords[0, 1:-1, 0], (keys[1:] + keys[:-1]) / 2)
 
