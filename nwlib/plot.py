@@ -197,7 +197,10 @@ def draw_attention(ax, weights, x_train, x_query, *, norm=None):
     mesh = ax.pcolormesh(cell_edges(xs[kcol]), cell_edges(qs[qrow]), mat, cmap=attention_cmap(),
                          norm=norm if norm is not None else attention_norm(xs.size),
                          rasterized=True)
-    lo, hi = cell_edges(qs[qrow])[[0, -1]]
+    # one span for both axes, so the diagonal of the panel is the line q = k
+    kedge, qedge = cell_edges(xs[kcol]), cell_edges(qs[qrow])
+    lo, hi = min(kedge[0], qedge[0]), max(kedge[-1], qedge[-1])
+    ax.set_xlim(lo, hi)
     ax.set_ylim(hi, lo)  # queries down, as rows of a matrix
     ax.grid(False)
     return mesh

@@ -249,6 +249,8 @@ def test_live_estimate_is_nadaraya_watson_of_the_new_data():
     np.testing.assert_allclose(ex.figure.line.get_ydata(), expected.numpy(), rtol=1e-5, atol=1e-6)
     rows = np.asarray(ex.figure.mesh.get_array()).reshape(len(data.x_val), 500)
     np.testing.assert_allclose(rows.sum(axis=1), 1.0, rtol=1e-5)
+    keys = data.x_train.numpy()  # the heatmap's columns moved to the new keys
+    np.testing.assert_allclose(ex.figure.mesh.get_coordinates()[0, 1:-1, 0], (keys[1:] + keys[:-1]) / 2)
 
 
 def test_heatmap_uses_the_books_norm_and_its_floor_follows_n():

@@ -69,34 +69,29 @@ class EstimateFigure(FrameFigure):
         self.ax_est.set_ylim(*_y_limits(y, data.y_val.numpy()))
         xv = data.x_val.numpy()
         self.ax_est.set_xlim(xv[0], xv[-1])
-        if len(x) != self.mesh.get_array().shape[1]:
-            self.norm = attention_norm(len(x))  # the floor follows n: 0.1 / n
-            self.colorbar.update_normal(self.mesh)
-        self._weights_grid = (x, xv)
+        self.norm = attention_norm(len(x))  # the floor follows n: 0.1 / n
         self._order = np.argsort(xv, kind="stable"), np.argsort(x, kind="stable")  # as draw_attention
-        self._replace_mesh(np.full((len(xv), len(x)), np.nan))
-        self.ax_att.set_xlim(min(x.min(), xv[0]), max(x.max(), xv[-1]))
-        self.invalidate()
-
-    def _replace_mesh(self, weights):
-        x, xv = self._weights_grid
-        if self.mesh.get_array().shape == weights.shape and self.mesh.norm is self.norm:
-            rows, cols = self._order
-            sorted_w = weights[np.ix_(rows, cols)]
-            self.mesh.set_array(np.where(sorted_w == 0, np.finfo(float).tiny, sorted_w))
-            return
+        # new keys: a new mesh, its columns at the new x_i (draw_attention sets both axes' span)
         self.moving.remove(self.mesh)
         self.mesh.remove()
         with styled():
-            self.mesh = draw_attention(self.ax_att, weights, x, xv, norm=self.norm)
+            self.mesh = draw_attention(self.ax_att, np.full((len(xv), len(x)), np.nan), x, xv,
+                                       norm=self.norm)
         self.colorbar.update_normal(self.mesh)
         self.animate(self.mesh)
+        self.invalidate()
+
+    def _set_weights(self, weights):
+        rows, cols = self._order
+        ordered = weights[np.ix_(rows, cols)]
+        # as in draw_attention: exact zeros are below the floor (white), NaN rows grey
+        self.mesh.set_array(np.where(ordered == 0, np.finfo(float).tiny, ordered))
 
     def draw(self, kernel: str, sigma: float, *, palette: bool) -> bytes:
         d = self.data
         y_hat, weights, empty = _nw(d.x_train, d.y_train, d.x_val, kernel, sigma)
         self.line.set_ydata(y_hat)
-        self._replace_mesh(weights)
+        self._set_weights(weights)
         n, m = d.x_train.shape[0], d.x_val.shape[0]
         name = get_kernel(kernel).name
         width = "σ plays no role" if name == "constant" else f"σ = {sigma:g}"
