@@ -474,6 +474,8 @@ def plot_fields_2d(grid_x, grid_y, fields: Mapping[str, object], points=None, la
             if points is not None:
                 _scatter_classes(a, points, labels, num_classes, class_names)
             a.set_title(_wrap(title) if len(axes) > 1 else title)
+            a.set_xlim(extent[0], extent[1])
+            a.set_ylim(extent[2], extent[3])
             a.grid(False)
         if not given:
             _label_rows(axes, "$x_2$")
@@ -522,6 +524,8 @@ def plot_regions_2d(grid_x, grid_y, regions: Mapping[str, object], points, label
                       linewidths=0.8)
             _scatter_classes(a, points, labels, num_classes, class_names)
             a.set_title(_wrap(title) if len(axes) > 1 else title)
+            a.set_xlim(extent[0], extent[1])
+            a.set_ylim(extent[2], extent[3])
             a.grid(False)
         if not given:
             _label_rows(axes, "$x_2$")
@@ -649,6 +653,16 @@ def plot_width_learning(fits: Mapping[str, object], *, coordinate_names: Sequenc
     return fig
 
 
+def _plain_log_ticks(axis) -> None:
+    """Label a log axis 0.2, 0.3, … rather than 2×10⁻¹ (short, and read at a glance)."""
+    from matplotlib.ticker import FuncFormatter
+
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    axis.set_major_formatter(plain)
+    axis.set_minor_formatter(FuncFormatter(
+        lambda value, _: f"{value:g}" if f"{value:.0e}"[0] in "235" else ""))
+
+
 HATCHES = ("//", "\\\\", "..", "xx", "--", "++", "oo")
 
 
@@ -682,6 +696,7 @@ def plot_width_choices(widths: Mapping[str, object], *, bins: int = 30, xlabel: 
                     label=f"{name} (median {median:.2f})")
             ax.axvline(median, color=COLOURS[c], ls=LINESTYLES[c + 1], lw=1.5)
         ax.set_xscale("log")
+        _plain_log_ticks(ax.xaxis)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("data sets")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
