@@ -147,6 +147,12 @@ def attention_norm(n_keys: int) -> LogNorm:
     Returns
     -------
     matplotlib.colors.LogNorm
+
+    Examples
+    --------
+    >>> norm = attention_norm(40)
+    >>> float(norm.vmin), float(norm.vmax)
+    (0.0025, 1.0)
     """
     return LogNorm(vmin=0.1 / max(int(n_keys), 1), vmax=1.0, clip=False)
 
@@ -158,7 +164,13 @@ def attention_cmap():
 
 def cell_edges(centres) -> np.ndarray:
     """Edges of cells centred at the sorted ``centres``: midpoints between neighbours, and half a
-    neighbouring gap beyond each end (a single centre gets a cell of width 1)."""
+    neighbouring gap beyond each end (a single centre gets a cell of width 1).
+
+    Examples
+    --------
+    >>> cell_edges([0.0, 1.0, 3.0]).tolist()
+    [-0.5, 0.5, 2.0, 4.0]
+    """
     c = np.asarray(centres, dtype=float).reshape(-1)
     if c.size == 1:
         return np.array([c[0] - 0.5, c[0] + 0.5])
@@ -349,6 +361,15 @@ def plot_attention(weights: Mapping[str, object], x_train, x_query, *, shared_sc
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import nwlib
+    >>> data = nwlib.make_data()
+    >>> _, w = nwlib.nadaraya_watson(data.x_train, data.y_train, data.x_val, sigma=0.5)
+    >>> fig = plot_attention({"σ = 0.5": w}, data.x_train, data.x_val)
+    >>> fig.axes[0].get_xlabel()
+    'key $k_i$'
     """
     from . import _validate as v
 

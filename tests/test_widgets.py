@@ -108,7 +108,7 @@ def test_controls_have_names_and_value_labels(small):
 
 def test_default_png_is_the_first_frame_shown(small):
     png = small.default_png()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert isinstance(png, bytes) and png[:8] == b"\x89PNG\r\n\x1a\n"
     assert png == small.frames[small.controls["kernel"].index][small.controls["sigma"].index].value
     assert small.default_alt() and "gaussian" in small.default_alt()
 

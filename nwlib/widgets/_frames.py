@@ -397,7 +397,7 @@ class Explorer:
     def default_png(self) -> bytes:
         """The frame shown before any control moves, as PNG bytes (the page's no-JavaScript image)."""
         row = self.selector.index if self.selector is not None else 0
-        return self.frames[row][self.slider.index].value
+        return bytes(self.frames[row][self.slider.index].value)
 
     def default_alt(self) -> str:
         """The alt text of :meth:`default_png`."""
