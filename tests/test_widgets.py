@@ -347,10 +347,9 @@ def test_fast_redraw_matches_a_full_draw():
     assert np.array_equal(fast, full)
 
 
-def test_frames_are_phone_sized():
+def test_frames_are_phone_sized(small):
     # 4.8 inches at 96 dpi: a 390-px phone shrinks a frame by a quarter at most
-    png = nw.loo_explorer(sigmas=(0.3, 1.0)).default_png()
-    assert _decode(png).shape[1] <= 470
+    assert _decode(small.default_png()).shape[1] <= 470
 
 
 # ---------------------------------------------------------------------------------------------

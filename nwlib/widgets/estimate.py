@@ -58,7 +58,8 @@ class EstimateFigure(FrameFigure):
             # the widest title the frames can have, so the layout leaves room for it
             self.ax_est.set_title("epanechnikov kernel, σ = 0.015, n = 2000\n"
                                   "51 of 51 queries have no key in the window")
-        self.animate(self.points, self.line, self.mesh, self.ax_est.title)
+        # drawn in this order: the points, then the true f and the estimate on top of them
+        self.animate(self.points, self.truth, self.line, self.mesh, self.ax_est.title)
         self.set_data(data)
         self.freeze()
 
