@@ -26,7 +26,8 @@ from .device import to_numpy
 from .kernels import KERNELS, get_kernel
 
 __all__ = ["use_book_style", "BOOK_RC", "COLOURS", "MARKERS", "LINESTYLES", "attention_norm",
-           "draw_attention", "plot_kernels", "plot_estimates", "plot_attention", "plot_estimate_on"]
+           "attention_cmap", "cell_edges", "draw_attention", "empty_window_patch", "plot_kernels",
+           "plot_estimates", "plot_attention", "plot_estimate_on"]
 
 # Okabe & Ito (2008), "Color universal design": distinguishable with any common colour-vision
 # deficiency. Yellow (#F0E442) is left out: too light on white for lines and dots.
@@ -60,6 +61,14 @@ def use_book_style(fmt: str = "svg") -> None:
     Parameters
     ----------
     fmt : {"svg", "retina", "png"}, default "svg"
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> with matplotlib.rc_context():  # restores the caller's settings afterwards
+    ...     use_book_style()
+    ...     print(matplotlib.rcParams["font.size"])
+    11.0
     """
     from . import _validate as v
 
@@ -219,6 +228,7 @@ def draw_attention(ax, weights, x_train, x_query, *, norm=None):
 
 
 def empty_window_patch() -> Patch:
+    """The legend entry that explains a heatmap's grey rows."""
     return Patch(facecolor=EMPTY_GREY, edgecolor="none", label="grey: no key in the window")
 
 

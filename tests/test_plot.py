@@ -45,14 +45,15 @@ def test_heatmap_columns_sit_at_their_keys(book):
     fig = plot.plot_attention({"one": w}, keys[shuffled], d.x_val)
     mesh, = _meshes(fig)
     coords = mesh.get_coordinates()  # (rows + 1, columns + 1, 2) cell corners
-    centres = (coords[0, 1:, 0] + coords[0, :-1, 0]) / 2
-    gaps = np.diff(np.sort(keys))
-    # a cell's edges are the midpoints to its neighbours: its centre is within half the gap
-    # difference of x_i, and exactly x_i where the neighbours are evenly spaced
-    assert np.all(np.abs(centres - np.sort(keys)) <= np.abs(np.diff(np.r_[gaps[0], gaps, gaps[-1]])) / 4
-                  + 1e-12)
-    edges = coords[0, :, 0]
-    assert np.allclose(edges[1:-1], (np.sort(keys)[1:] + np.sort(keys)[:-1]) / 2)
+    edges, keys_sorted = coords[0, :, 0], np.sort(keys)
+    # each key's column runs from the midpoint to its left neighbour to the midpoint to its right
+    # one: the key sits inside its own column, and the columns tile the axis without overlap
+    assert np.allclose(edges[1:-1], (keys_sorted[1:] + keys_sorted[:-1]) / 2)
+    assert np.all((edges[:-1] <= keys_sorted) & (keys_sorted <= edges[1:]))
+    assert np.allclose(edges[0], keys_sorted[0] - (edges[1] - keys_sorted[0]))
+    # the rows likewise sit at the queries
+    rows = coords[:, 0, 1]
+    assert np.all((rows[:-1] <= d.x_val.numpy()) & (d.x_val.numpy() <= rows[1:]))
     # the colour of column j is the weight of key j: the largest weight of a query near key 20
     row = int(np.argmin(np.abs(d.x_val.numpy() - keys[20])))
     drawn = mesh.get_array().reshape(len(d.x_val), len(keys))[row]
