@@ -7,7 +7,7 @@ import numpy as np
 
 from ..data import make_data
 from ..kernels import get_kernel
-from ..plot import attention_norm, draw_attention, empty_window_patch, plot_estimate_on
+from ..plot import attention_norm, cell_edges, draw_attention, empty_window_patch, plot_estimate_on
 from ._frames import (
     BOOK_KERNELS,
     SIGMA_STOPS,
@@ -70,7 +70,9 @@ class EstimateFigure(FrameFigure):
         self.ax_est.set_ylim(*_y_limits(y, data.y_val.numpy()))
         xv = data.x_val.numpy()
         self.ax_est.set_xlim(xv[0], xv[-1])
-        self.norm = attention_norm(len(x))  # the floor follows n: 0.1 / n
+        same_n = getattr(self, "norm", None) is not None and self.mesh.get_array().shape[1] == len(x)
+        if not same_n:
+            self.norm = attention_norm(len(x))  # the floor follows n: 0.1 / n
         self._order = np.argsort(xv, kind="stable"), np.argsort(x, kind="stable")  # as draw_attention
         # new keys: a new mesh, its columns at the new x_i (draw_attention sets both axes' span)
         self.moving.remove(self.mesh)
@@ -78,9 +80,16 @@ class EstimateFigure(FrameFigure):
         with styled():
             self.mesh = draw_attention(self.ax_att, np.full((len(xv), len(x)), np.nan), x, xv,
                                        norm=self.norm)
-        self.colorbar.update_normal(self.mesh)
         self.animate(self.mesh)
-        self.invalidate()
+        # A span that new data seldom moves (the queries' cells, widened to the keys if need be),
+        # so the cached background stays valid and a new seed redraws fast.
+        qe = cell_edges(xv)
+        lo, hi = min(qe[0], float(x.min())), max(qe[-1], float(x.max()))
+        self.ax_att.set_xlim(lo, hi)
+        self.ax_att.set_ylim(hi, lo)
+        if not same_n:  # the colour bar shows the new floor: redraw the background
+            self.colorbar.update_normal(self.mesh)
+            self.invalidate()
 
     def _set_weights(self, weights):
         rows, cols = self._order
