@@ -1,0 +1,126 @@
+"""Sphinx extension: the book's website for every reader (phones, keyboards, screen readers, slow links).
+
+* Layout: ``templates/layout.html`` drops pydata-sphinx-theme's near-empty site header, whose hidden
+  duplicate table-of-contents toggle took the theme's click handler (the visible button on a phone
+  only showed a tooltip). ``static/nwlib-site.css`` lets wide equations, code and outputs scroll
+  inside their box and widgets shrink to the column, so no page scrolls sideways at 390 px.
+* Page scripts, each only where it is needed: ``nwlib-site.js`` (every page: wide boxes that scroll
+  become focusable), ``nwlib-solutions.js`` (pages with solutions: the whole title bar opens a
+  solution), ``nwlib-widgets.js`` (pages with widgets: lazy frames; names and states of sliders,
+  toggle and Play buttons and frames), ``nwlib-search.js`` (the search page: snippets show formulas
+  as plain text, not TeX).
+* MathJax: loaded only on pages that show math, and out of the tab order (its menu stays on the
+  right click); the site ships only the MathJax files it uses (``nwlib_offline.MATHJAX_FILES``).
+* Downloads: one archive, ``_downloads/attention-pooling-notebooks.zip``, with the notebooks (as
+  committed, without outputs), ``nwlib``, ``requirements.txt``, ``pyproject.toml``, ``Makefile`` and
+  ``README.md``: unpacked, ``make lab`` runs the book's notebooks. Each page's download menu links it.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+ARCHIVE = "_downloads/attention-pooling-notebooks.zip"
+ARCHIVE_ROOT = "attention-pooling"
+ARCHIVE_FILES = ("README.md", "Makefile", "pyproject.toml", "requirements.txt")
+# a fixed date: the archive is the same bytes for the same files (1980 is the zip format's epoch)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# the MathJax menu's "Include in Tab Order" off: formulas are no Tab stops
+MATHJAX_OPTIONS = {"menuOptions": {"settings": {"inTabOrder": False}}}
+
+
+def _has_widgets(body: str) -> bool:
+    return "application/vnd.jupyter.widget-view+json" in body
+
+
+def _has_math(body: str) -> bool:
+    return 'class="math' in body
+
+
+def _is_mathjax(script) -> bool:
+    filename = str(getattr(script, "filename", script) or "")
+    body = getattr(script, "attributes", {}).get("body", "") or ""
+    return "mathjax" in filename.lower() or body.startswith("window.MathJax")
+
+
+def _configure(app: Sphinx, config) -> None:
+    config.templates_path = [str(HERE / "templates"), *config.templates_path]
+    config.html_static_path = [*config.html_static_path, str(HERE / "static")]
+
+
+def _mathjax_config(app: Sphinx) -> None:
+    # after myst-parser has set its processHtmlClass (builder-inited): merge, do not replace
+    config = dict(app.config.mathjax3_config or {})
+    config["options"] = {**config.get("options", {}), **MATHJAX_OPTIONS}
+    app.config.mathjax3_config = config
+
+
+def _page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Scripts only where they are needed (runs after sphinx.ext.mathjax and myst-nb, priority 500)."""
+    body = context.get("body", "") or ""
+    scripts = context.get("script_files")
+    if scripts is not None and not _has_math(body):
+        scripts[:] = [s for s in scripts if not _is_mathjax(s)]
+    if _has_widgets(body):
+        # before the widget manager (myst-nb adds it at priority 500): its images are created lazy
+        app.builder.add_js_file("nwlib-widgets.js", defer="defer", priority=450)
+    if "toggle-button" in body or 'class="solution dropdown' in body or "dropdown admonition" in body:
+        app.builder.add_js_file("nwlib-solutions.js", defer="defer", priority=900)
+    if pagename == "search":
+        app.builder.add_js_file("nwlib-search.js", defer="defer", priority=900)
+
+
+def _download_menu(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Add the notebooks' archive to the page's download menu (after sphinx-book-theme, 501)."""
+    pathto = context.get("pathto")
+    for group in context.get("header_buttons") or []:
+        if group.get("label") == "download-buttons" and pathto:
+            group["buttons"].insert(0, {
+                "type": "link", "url": pathto(ARCHIVE, 1), "text": "notebooks (.zip)",
+                "tooltip": "Download every notebook with nwlib and requirements.txt",
+                "icon": "fas fa-file-zipper", "label": "download-notebooks-button"})
+
+
+def build_archive(srcdir: Path, outdir: Path, notebooks: list[Path]) -> Path:
+    """Write the notebooks, ``nwlib`` and the files to install and run them into one zip."""
+    members: list[tuple[Path, str]] = [(nb, nb.relative_to(srcdir).as_posix()) for nb in notebooks]
+    package = srcdir / "nwlib"
+    members += [(f, f.relative_to(srcdir).as_posix()) for f in sorted(package.rglob("*"))
+                if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"]
+    members += [(srcdir / name, name) for name in ARCHIVE_FILES if (srcdir / name).is_file()]
+    target = outdir / ARCHIVE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, name in members:
+            info = zipfile.ZipInfo(f"{ARCHIVE_ROOT}/{name}", date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes())
+    return target
+
+
+def _archive(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    srcdir = Path(app.srcdir)
+    notebooks = sorted(srcdir / f"{doc}.ipynb" for doc in app.env.found_docs
+                       if (srcdir / f"{doc}.ipynb").is_file())
+    target = build_archive(srcdir, Path(app.outdir), notebooks)
+    logger.info(f"nwlib_reader: {len(notebooks)} notebooks archived in {target.relative_to(app.outdir)}")
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _configure)
+    app.connect("builder-inited", _mathjax_config, priority=900)
+    app.add_css_file("nwlib-site.css")
+    app.add_js_file("nwlib-site.js", loading_method="defer", priority=900)
+    app.connect("html-page-context", _page_assets, priority=600)
+    app.connect("html-page-context", _download_menu, priority=502)
+    app.connect("build-finished", _archive)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
