@@ -11,12 +11,14 @@
   as plain text, not TeX).
 * MathJax: loaded only on pages that show math, and out of the tab order (its menu stays on the
   right click); the site ships only the MathJax files it uses (``nwlib_offline.MATHJAX_FILES``).
+* The theme's header buttons get accessible names that contain their visible text.
 * Downloads: one archive, ``_downloads/attention-pooling-notebooks.zip``, with the notebooks (as
   committed, without outputs), ``nwlib``, ``requirements.txt``, ``pyproject.toml``, ``Makefile`` and
   ``README.md``: unpacked, ``make lab`` runs the book's notebooks. Each page's download menu links it.
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -105,6 +107,35 @@ def build_archive(srcdir: Path, outdir: Path, notebooks: list[Path]) -> Path:
     return target
 
 
+# The theme's buttons whose accessible name does not contain their visible text (axe-core:
+# label-content-name-mismatch): the search field says "Search Ctrl+K" but is named "Search"; the
+# colour-mode button is named "Color mode" and its icons carry titles ("Light", "Dark", ...).
+THEME_FIXES = (
+    (re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'), r"\1"),
+    (re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+") +title="[^"]*"'),
+     r'\1 aria-hidden="true"'),
+)
+
+
+def polish_page(text: str) -> str:
+    for pattern, replacement in THEME_FIXES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _polish(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in outdir.rglob("*.html"):
+        if "_static" in page.relative_to(outdir).parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        polished = polish_page(text)
+        if polished != text:
+            page.write_text(polished, encoding="utf-8")
+
+
 def _archive(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -123,4 +154,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", _page_assets, priority=600)
     app.connect("html-page-context", _download_menu, priority=502)
     app.connect("build-finished", _archive)
+    app.connect("build-finished", _polish)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -6,7 +6,8 @@
 //    a frame's alt text is its Image's tooltip (shown as the img's title); a slider announces its
 //    label and readout ("width σ = 0.5", not the option index); toggle buttons say which one is
 //    pressed; the Play widget's icon-only buttons get names.
-// 3. The explorer's default frame, a plain image until the widget manager has run, gives way to it.
+// 3. A skip link to the first explorer.
+// 4. The explorer's default frame, a plain image until the widget manager has run, gives way to it.
 (function () {
   "use strict";
   var create = document.createElement.bind(document);
@@ -103,7 +104,27 @@
     }
   }
 
+  // A keyboard reader reaches the first explorer from the top of the page in a few keys: a second
+  // skip link, next to the theme's "Skip to main content", jumps to it (past the code cells' copy
+  // buttons). Explorers inside closed solutions do not count.
+  function skipLink() {
+    var skip = document.getElementById("pst-skip-link");
+    var view = Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
+      .find(function (s) { return !s.closest(".dropdown"); });
+    if (!skip || !view || document.getElementById("nwlib-first-explorer")) {
+      return;
+    }
+    var target = view.closest(".cell_output") || view.parentElement;
+    target.id = "nwlib-first-explorer";
+    target.setAttribute("tabindex", "-1");
+    var link = document.createElement("a");
+    link.href = "#nwlib-first-explorer";
+    link.textContent = "Skip to the interactive figure";
+    skip.appendChild(link);
+  }
+
   function start() {
+    skipLink();
     new MutationObserver(schedule).observe(document.body, {
       subtree: true, childList: true, characterData: true,
       attributes: true, attributeFilter: ["class", "title", "aria-valuenow"]
