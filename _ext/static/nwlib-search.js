@@ -1,6 +1,7 @@
 // Loaded on the search page. Result snippets are cut from each page's HTML, where a formula is
 // still its TeX source ("\(K_\sigma(u) = \frac{c_d}{\sigma^d}\)"); here each formula becomes
-// plain text first ("Kσ(u) = (c_d)/(σ^d)"), so that a snippet reads as text.
+// plain text first ("Kσ(u) = (c_d)/(σ^d)"), so that a snippet reads as text; the page's button
+// bar is left out of the snippet.
 (function () {
   "use strict";
   var SYMBOLS = {
@@ -14,12 +15,17 @@
     ldots: "…", cdots: "⋯", dots: "…", lVert: "‖", rVert: "‖", Vert: "‖", lvert: "|", rvert: "|",
     mid: "|", langle: "⟨", rangle: "⟩", exp: "exp", log: "log", min: "min", max: "max",
     mathbb: "", mathrm: "", mathbf: "", boldsymbol: "", operatorname: "", text: "", hat: "",
-    tilde: "", bar: "", left: "", right: "", big: "", Big: "", quad: " ", qquad: " "
+    tilde: "", bar: "", left: "", right: "", big: "", Big: "", bigl: "", bigr: "", Bigl: "",
+    Bigr: "", top: "ᵀ", quad: " ", qquad: " "
   };
 
   function plain(tex) {
     var s = tex.replace(/^\s*(\\\(|\\\[|\$\$?)|(\\\)|\\\]|\$\$?)\s*$/g, "");
+    s = s.replace(/\\[,;:!> ]/g, " ");
     for (var i = 0; i < 4; i++) {
+      s = s.replace(/([_^])\{([^{}]*)\}/g, function (m, op, inner) {
+        return op + (inner.length > 1 ? "(" + inner + ")" : inner);
+      });
       s = s.replace(/\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, "($1)/($2)")
            .replace(/\\sqrt\s*\{([^{}]*)\}/g, "√($1)");
     }
@@ -31,7 +37,8 @@
   }
 
   function install() {
-    if (!window.Search || !Search.htmlToText || Search._nwlibPlainMath) {
+    // searchtools.js declares Search with const: a global binding, not a property of window
+    if (typeof Search === "undefined" || !Search.htmlToText || Search._nwlibPlainMath) {
       return;
     }
     var original = Search.htmlToText;
@@ -40,6 +47,8 @@
       doc.querySelectorAll(".math").forEach(function (el) {
         el.textContent = " " + plain(el.textContent) + " ";
       });
+      // the page's button bar (download menu, colour mode) is no part of its text
+      doc.querySelectorAll(".bd-header-article, .copybtn").forEach(function (el) { el.remove(); });
       return original(doc.documentElement.outerHTML, anchor);
     };
     Search._nwlibPlainMath = true;
