@@ -16,7 +16,7 @@ otherwise. Figures are written to ``benchmarks/results/audit.md`` (``--out``) an
 never checked by a test. Usage::
 
     python benchmarks/audit.py [--site DIR] [--runs N] [--pages SUBSTR ...] [--out FILE]
-                               [--no-lighthouse]
+                               [--no-lighthouse] [--label TEXT]
 """
 from __future__ import annotations
 
@@ -154,6 +154,7 @@ def main() -> None:
     ap.add_argument("--pages", nargs="*", default=[], help="only pages whose path contains one of these")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "audit.md")
     ap.add_argument("--no-lighthouse", action="store_true", help="page weights only")
+    ap.add_argument("--label", default="", help="what the site is (goes in the report's header)")
     args = ap.parse_args()
     site = args.site.resolve()
     if not (site / "index.html").is_file():
@@ -182,7 +183,8 @@ def main() -> None:
         "# Site audit",
         "",
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit or '?'}, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs; served with gzip (`shared/tools/serve_gzip.py`).",
+        f"{platform.machine()}, {os.cpu_count()} CPUs; served with gzip (`shared/tools/serve_gzip.py`)."
+        + (f" {args.label}" if args.label else ""),
         f"Built site on disk: {mb(site_bytes)}. Lighthouse {LIGHTHOUSE.split('@')[1]}, best of "
         f"{args.runs} run(s) per page and preset; on a shared machine scores move by about ±10.",
         "",

@@ -9,6 +9,7 @@
   not the option index); toggle buttons expose which one is pressed; Play's buttons have names.
 * Keyboard: Tab reaches the chapter's first slider within a handful of stops (formulas are not stops).
 * JavaScript off: each explorer shows its default frame as an image with alt text.
+* A code block's copy button copies its code; search snippets show formulas as text, not TeX.
 Every check also records requests that leave the site (blocked) and console errors.
 """
 from __future__ import annotations
@@ -252,3 +253,45 @@ def test_no_javascript_shows_each_explorer(open_session, site, page_id):
         assert img.get_attribute("alt").strip()
         assert img.bounding_box()["height"] > 50, "the default frame shows as an empty box"
     assert not session.blocked, f"requests left the site: {session.blocked}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Copying code
+# ---------------------------------------------------------------------------------------------
+
+def test_copy_button_copies_code_offline(open_session, site):
+    page_id = next((p for p in CONTENT_IDS if "copybtn" in page_html(p) or "highlight" in page_html(p)),
+                   CONTENT_IDS[0])
+    session = open_session(**DESKTOP, permissions=["clipboard-read", "clipboard-write"])
+    page = session.goto(page_id)
+    block = page.locator("div.highlight").first
+    block.hover()
+    button = block.locator("button.copybtn")
+    assert button.count() == 1, "a code block has no copy button"
+    button.click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    code = block.locator("pre").inner_text()
+    assert copied.strip() and copied.strip() == code.strip()
+    _clean(session)
+
+
+# ---------------------------------------------------------------------------------------------
+# Search
+# ---------------------------------------------------------------------------------------------
+
+def test_search_snippets_show_formulas_as_text(open_session, site):
+    """The search page cuts its snippets from each page's text: formulas there read as text, not TeX."""
+    session = open_session(**DESKTOP)
+    page = session.goto("search.html")
+    page.wait_for_function("() => typeof Search !== 'undefined' && Search._nwlibPlainMath")
+    text = page.evaluate("""() => Search.htmlToText('<div role="main"><p>weights ' +
+        '<span class="math notranslate nohighlight">\\\\(\\\\alpha_i(q) = \\\\frac{K_\\\\sigma(q - k_i)}' +
+        '{\\\\sum_j K_\\\\sigma(q - k_j)}\\\\)</span> sum to one</p></div>')""")
+    assert "\\" not in text and "σ" in text and "weights" in text, text
+    page.goto(f"{session.origin}/search.html?q=kernel", wait_until="load")
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0")
+    page.wait_for_timeout(1500)  # snippets arrive page by page
+    snippets = page.locator("#search-results p.context").all_inner_texts()
+    assert snippets, "no snippet shown for 'kernel'"
+    assert not [s for s in snippets if "\\(" in s or "\\frac" in s or "\\sigma" in s], snippets
+    _clean(session)
