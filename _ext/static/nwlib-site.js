@@ -23,7 +23,7 @@
   var timer = null;
   function later() {
     window.clearTimeout(timer);
-    timer = window.setTimeout(scrollables, 200);
+    timer = window.setTimeout(scrollables, 400);
   }
   window.addEventListener("load", function () {
     scrollables();
@@ -32,5 +32,7 @@
     }
   });
   window.addEventListener("resize", later);
-  document.addEventListener("click", later);
+  // capture phase: a solution's title bar stops its click from bubbling (nwlib-solutions.js), and
+  // opening a solution shows boxes that may scroll
+  document.addEventListener("click", later, true);
 })();
