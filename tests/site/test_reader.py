@@ -112,6 +112,12 @@ def test_phone_no_sideways_scroll(open_session, site, page_id):
             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && e.offsetParent)
             .slice(0, 5).map(e => e.tagName + '.' + e.className)""")
         pytest.fail(f"{page_id} scrolls sideways at 390 px ({width[0]} > {width[1]}): {culprits}")
+    # a display equation wider than the column scrolls inside its box, from its left end: nothing of
+    # it lies left of the box, where no scrolling reaches
+    cut = page.evaluate("""() => Array.from(document.querySelectorAll('div.math mjx-container'))
+        .filter(m => m.getBoundingClientRect().left < m.parentElement.getBoundingClientRect().left - 1)
+        .map(m => m.textContent.slice(0, 40))""")
+    assert not cut, f"{page_id}: display equations cut off on the left at 390 px: {cut}"
     _clean(session)
 
 
