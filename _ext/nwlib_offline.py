@@ -10,12 +10,9 @@
   ``_static/mathjax`` and sets the same relative ``mathjax_path``.
 * The ipywidgets HTML manager (``_assets/html-manager/embed.js``, vendored, with its fonts) is what
   ``nb_ipywidgets_js`` in ``_config.yml`` points at; this extension only checks that it is there.
-* FontAwesome: pydata-sphinx-theme's FontAwesome script replaces ``<i>`` icons by ``<svg>``, which
-  breaks the ipywidgets ``Play`` button (``TypeError ... className``); ``autoReplaceSvg: "nest"``,
-  set before that script runs, keeps the ``<i>``. ``observeMutations: false`` stops it from also
-  nesting a second ``<svg>`` each time the widget swaps play ↔ pause (a doubled icon): the theme's
-  icons, present at load, are converted once, and the widgets' icons are drawn by the Font Awesome
-  web font that the widget manager's own stylesheet brings.
+* FontAwesome: pydata-sphinx-theme's FontAwesome script replaced ``<i>`` icons by ``<svg>``, which
+  broke the ipywidgets ``Play`` button (``TypeError ... className``); the site no longer loads that
+  script (``nwlib_reader`` removes it: the theme's stylesheet draws the same icons with a web font).
 * MathJax 2 API: the widget manager typesets labels with ``MathJax.Hub.Queue``, which MathJax 3
   lacks (a ``TypeError`` per widget label); ``static/nwlib-mathjax2-hub.js`` maps it onto
   ``MathJax.typesetPromise``.
@@ -40,7 +37,6 @@ MATHJAX_ENTRY = "mathjax/tex-chtml.js"
 MATHJAX2_SHIM = "nwlib-mathjax2-hub.js"
 # what the site loads from the MathJax distribution: the component, then what it fetches itself
 MATHJAX_FILES = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "a11y")
-FONTAWESOME_CONFIG = 'window.FontAwesomeConfig = {autoReplaceSvg: "nest", observeMutations: false};'
 
 
 def mathjax_folder() -> Path:
@@ -103,8 +99,6 @@ def _copy_mathjax(app: Sphinx, exception) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure)
-    # priority < 200: before the theme's scripts; an inline script also runs before deferred ones.
-    app.add_js_file(None, body=FONTAWESOME_CONFIG, priority=100)
     # Early: html-page-context stops at the first handler that returns a template name.
     app.connect("html-page-context", _drop_thebe, priority=100)
     # after sphinx.ext.mathjax's deferred script (priority 500), so MathJax 3 exists when it runs

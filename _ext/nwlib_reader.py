@@ -11,7 +11,9 @@
   as plain text, not TeX).
 * MathJax: loaded only on pages that show math, and out of the tab order (its menu stays on the
   right click); the site ships only the MathJax files it uses (``nwlib_offline.MATHJAX_FILES``).
-* The theme's header buttons get accessible names that contain their visible text.
+* The theme's header buttons get accessible names that contain their visible text; the theme's
+  fontawesome.js is not loaded (its stylesheet draws the same icons with a web font); the images
+  of a page's content load lazily and carry their size (no layout shift when they arrive).
 * Downloads: one archive, ``_downloads/attention-pooling-notebooks.zip``, with the notebooks (as
   committed, without outputs), ``nwlib``, ``requirements.txt``, ``pyproject.toml``, ``Makefile`` and
   ``README.md``: unpacked, ``make lab`` runs the book's notebooks. Each page's download menu links it.
@@ -117,9 +119,48 @@ THEME_FIXES = (
 )
 
 
-def polish_page(text: str) -> str:
+# pydata-sphinx-theme's fontawesome.js (1.5 MB, 0.5 MB gzipped, on every page) only redraws the
+# theme's icons as SVG; its stylesheet already draws the same icons with the Font Awesome web font
+# (and the widgets' Play button keeps its <i> icons, which the script used to break).
+FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+IMG_TAG = re.compile(r"<img\b[^>]*>")
+SRC = re.compile(r'\bsrc="([^"]+)"')
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Pixel size of a PNG (its IHDR) or an SVG (its viewBox), else None."""
+    try:
+        head = path.read_bytes()[:4096] if path.suffix.lower() == ".svg" else path.open("rb").read(24)
+    except OSError:
+        return None
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    box = re.search(rb'viewBox="\s*[-\d.]+[ ,]+[-\d.]+[ ,]+([\d.]+)[ ,]+([\d.]+)', head)
+    if box:
+        return round(float(box.group(1))), round(float(box.group(2)))
+    return None
+
+
+def _lazy_sized(tag: str, page_dir: Path) -> str:
+    """Images load when scrolled to, and have their size before they load (no layout shift)."""
+    if "loading=" not in tag:
+        tag = tag[:4] + ' loading="lazy"' + tag[4:]
+    src = SRC.search(tag)
+    if "width=" not in tag and src and "://" not in src.group(1) and not src.group(1).startswith("data:"):
+        size = image_size(page_dir / src.group(1).split("?")[0])
+        if size and all(size):
+            tag = tag[:4] + f' width="{size[0]}" height="{size[1]}"' + tag[4:]
+    return tag
+
+
+def polish_page(text: str, page_dir: Path | None = None) -> str:
     for pattern, replacement in THEME_FIXES:
         text = pattern.sub(replacement, text)
+    text = FONTAWESOME_JS.sub("", text)
+    if page_dir is not None:
+        start = text.find('<main id="main-content"')
+        if start >= 0:
+            text = text[:start] + IMG_TAG.sub(lambda m: _lazy_sized(m.group(0), page_dir), text[start:])
     return text
 
 
@@ -131,7 +172,7 @@ def _polish(app: Sphinx, exception) -> None:
         if "_static" in page.relative_to(outdir).parts:
             continue
         text = page.read_text(encoding="utf-8")
-        polished = polish_page(text)
+        polished = polish_page(text, page.parent)
         if polished != text:
             page.write_text(polished, encoding="utf-8")
 
