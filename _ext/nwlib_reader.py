@@ -37,6 +37,12 @@ ARCHIVE_FILES = ("README.md", "Makefile", "pyproject.toml", "requirements.txt")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # the MathJax menu's "Include in Tab Order" off: formulas are no Tab stops
 MATHJAX_OPTIONS = {"menuOptions": {"settings": {"inTabOrder": False}}}
+# On pages with math, the article is shown once MathJax has typeset it (or after 2 s at most):
+# typesetting inline formulas re-flows every paragraph, a layout shift of the whole page otherwise.
+# nwlib-mathjax2-hub.js removes the class when MathJax is done; without JavaScript it is never set.
+MATH_PENDING = ('document.documentElement.classList.add("nwlib-math-pending");'
+                'setTimeout(function () {'
+                'document.documentElement.classList.remove("nwlib-math-pending"); }, 2000);')
 
 
 def _has_widgets(body: str) -> bool:
@@ -71,6 +77,8 @@ def _page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
     scripts = context.get("script_files")
     if scripts is not None and not _has_math(body):
         scripts[:] = [s for s in scripts if not _is_mathjax(s)]
+    elif scripts is not None:
+        app.builder.add_js_file(None, body=MATH_PENDING, priority=150)
     if _has_widgets(body):
         # before the widget manager (myst-nb adds it at priority 500): its images are created lazy
         app.builder.add_js_file("nwlib-widgets.js", defer="defer", priority=450)
@@ -153,10 +161,35 @@ def _lazy_sized(tag: str, page_dir: Path) -> str:
     return tag
 
 
+# MathJax typesets display equations after the first paint; the raw TeX box then changes height and
+# what follows jumps (Lighthouse's layout shift). Each display equation gets, at build time, an
+# estimate of its typeset height (fitted on this book's equations at 1350 px: within about 0.5 em),
+# which it keeps until MathJax has drawn it (nwlib-site.css).
+DISPLAY_MATH = re.compile(r'<div class="math notranslate nohighlight"([^>]*)>(.*?)</div>', re.DOTALL)
+TALL = re.compile(r"\\(d?frac|sum|int|prod|Bigl|Bigr|underbrace|overbrace|binom)\b")
+NESTED = re.compile(r"\\frac\s*\{[^{}]*\\frac|\\underbrace|\\overbrace")
+
+
+def display_math_height(tex: str) -> float:
+    """Estimated height (em) of a typeset display equation with its margins."""
+    rows = [row for row in re.split(r"\\\\", tex) if row.strip()] or [tex]
+    return 2.2 + sum(4.4 if NESTED.search(r) else 3.4 if TALL.search(r) else 1.8 for r in rows)
+
+
+def _reserve_math(match: re.Match) -> str:
+    attrs, tex = match.group(1), match.group(2)
+    if "style=" in attrs:
+        return match.group(0)
+    height = display_math_height(tex)
+    return (f'<div class="math notranslate nohighlight"{attrs} style="--nwlib-math-h: {height:.1f}em">'
+            f"{tex}</div>")
+
+
 def polish_page(text: str, page_dir: Path | None = None) -> str:
     for pattern, replacement in THEME_FIXES:
         text = pattern.sub(replacement, text)
     text = FONTAWESOME_JS.sub("", text)
+    text = DISPLAY_MATH.sub(_reserve_math, text)
     if page_dir is not None:
         start = text.find('<main id="main-content"')
         if start >= 0:
