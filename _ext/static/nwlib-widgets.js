@@ -7,7 +7,8 @@
 //    label and readout ("width σ = 0.5", not the option index); toggle buttons say which one is
 //    pressed; the Play widget's icon-only buttons get names.
 // 3. A skip link to the first explorer.
-// 4. The explorer's default frame, a plain image until the widget manager has run, gives way to it.
+// 4. The widget manager loads when it is needed, not with the page (see loadManager).
+// 5. The explorer's default frame, a plain image until the widget manager has run, gives way to it.
 (function () {
   "use strict";
   var create = document.createElement.bind(document);
@@ -123,6 +124,51 @@
     skip.appendChild(link);
   }
 
+  // The widget manager loads when it is needed (nwlib_frames.py turned its <script> into
+  // type="nwlib/widget-manager", which the browser neither runs nor fetches): when an explorer's
+  // default frame comes near the screen, at the reader's first scroll, tap or key, or 3 s after the
+  // page has loaded. It renders the widgets on the window's "load" event; that event has passed
+  // by then, so a "load" listener it adds while it starts is called at once.
+  var managerLoading = false;
+  function loadManager() {
+    var tag = document.querySelector('script[type="nwlib/widget-manager"]');
+    if (managerLoading || !tag) {
+      return;
+    }
+    managerLoading = true;
+    var add = window.addEventListener;
+    window.addEventListener = function (type, listener, options) {
+      if (type === "load" && document.readyState === "complete") {
+        window.setTimeout(listener, 0);
+        return undefined;
+      }
+      return add.call(window, type, listener, options);
+    };
+    var script = document.createElement("script");
+    script.src = tag.getAttribute("src");
+    script.onload = script.onerror = function () {
+      window.addEventListener = add;
+    };
+    document.head.appendChild(script);
+  }
+
+  function whenNeeded() {
+    var frames = document.querySelectorAll("img.nwlib-fallback");
+    if ("IntersectionObserver" in window && frames.length) {
+      var near = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) {
+          near.disconnect();
+          loadManager();
+        }
+      }, {rootMargin: "800px 0px"});
+      frames.forEach(function (img) { near.observe(img); });
+    }
+    ["scroll", "pointerdown", "keydown", "touchstart"].forEach(function (type) {
+      window.addEventListener(type, loadManager, {once: true, passive: true});
+    });
+    window.setTimeout(loadManager, 3000);
+  }
+
   function start() {
     skipLink();
     new MutationObserver(schedule).observe(document.body, {
@@ -135,5 +181,10 @@
     document.addEventListener("DOMContentLoaded", start);
   } else {
     start();
+  }
+  if (document.readyState === "complete") {
+    whenNeeded();
+  } else {
+    window.addEventListener("load", whenNeeded);
   }
 })();
