@@ -124,6 +124,8 @@ def _exercise_controls(page, explorer, name: str, *, screenshots: bool) -> None:
     display = explorer.locator(".nwlib-display").first
     static = explorer.locator(".nwlib-static").first
     img = display.locator("img").first
+    # frames load when they come near the screen (lazy), as the reader scrolls to them
+    explorer.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
 
     plays = static.locator(".widget-play")
