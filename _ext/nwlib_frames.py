@@ -12,8 +12,9 @@ each page:
   is shown (``nwlib-widgets.js`` makes the images the widget manager creates lazy), not all up front.
 * Before each widget view, an ``<img class="jupyter-widget">`` of the explorer's default frame (the
   selected child of each ``Stack``, down to an ``Image``) with its size and alt text: what a reader
-  sees with JavaScript off and before the widget manager runs. The manager replaces exactly such an
-  image by the widget (``@jupyter-widgets/html-manager``'s ``embed.js``).
+  sees with JavaScript off and before the widget manager runs. ``nwlib-widgets.js`` removes it once
+  the widget is drawn (``@jupyter-widgets/html-manager`` 1.0.15 means to, but compares the tag name
+  with "img", which is "IMG" in an HTML page).
 * The widget manager (``embed.js``, 1.9 MB, 0.45 MB gzipped, and half a second of main thread) no
   longer loads with the page: its ``<script>`` becomes ``type="nwlib/widget-manager"`` (which no
   browser runs or fetches), and ``nwlib-widgets.js`` loads it when an explorer comes near the

@@ -10,7 +10,9 @@
   toggle and Play buttons and frames), ``nwlib-search.js`` (the search page: snippets show formulas
   as plain text, not TeX).
 * MathJax: loaded only on pages that show math, and out of the tab order (its menu stays on the
-  right click); the site ships only the MathJax files it uses (``nwlib_offline.MATHJAX_FILES``).
+  right click); the site ships only the MathJax files it uses (``nwlib_offline.MATHJAX_FILES``). No
+  layout shift when it typesets: display equations keep an estimated height from the first paint,
+  and the article shows once the page is typeset (2 s at most).
 * The theme's header buttons get accessible names that contain their visible text; the theme's
   fontawesome.js is not loaded (its stylesheet draws the same icons with a web font); the images
   of a page's content load lazily and carry their size (no layout shift when they arrive).
