@@ -1,0 +1,234 @@
+"""Sphinx extension: the book's website for every reader (phones, keyboards, screen readers, slow links).
+
+* Layout: ``templates/layout.html`` drops pydata-sphinx-theme's near-empty site header, whose hidden
+  duplicate table-of-contents toggle took the theme's click handler (the visible button on a phone
+  only showed a tooltip). ``static/nwlib-site.css`` lets wide equations, code and outputs scroll
+  inside their box and widgets shrink to the column, so no page scrolls sideways at 390 px.
+* Page scripts, each only where it is needed: ``nwlib-site.js`` (every page: wide boxes that scroll
+  become focusable), ``nwlib-solutions.js`` (pages with solutions: the whole title bar opens a
+  solution), ``nwlib-widgets.js`` (pages with widgets: lazy frames; names and states of sliders,
+  toggle and Play buttons and frames), ``nwlib-search.js`` (the search page: snippets show formulas
+  as plain text, not TeX).
+* MathJax: loaded only on pages that show math, and out of the tab order (its menu stays on the
+  right click); the site ships only the MathJax files it uses (``nwlib_offline.MATHJAX_FILES``). No
+  layout shift when it typesets: display equations keep an estimated height from the first paint,
+  and the article shows once the page is typeset (2 s at most).
+* The theme's header buttons get accessible names that contain their visible text; the theme's
+  fontawesome.js is not loaded (its stylesheet draws the same icons with a web font); the images
+  of a page's content load lazily and carry their size (no layout shift when they arrive).
+* Downloads: one archive, ``_downloads/attention-pooling-notebooks.zip``, with the notebooks (as
+  committed, without outputs), ``nwlib``, ``requirements.txt``, ``pyproject.toml``, ``Makefile`` and
+  ``README.md``: unpacked, ``make lab`` runs the book's notebooks. Each page's download menu links it.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+ARCHIVE = "_downloads/attention-pooling-notebooks.zip"
+ARCHIVE_ROOT = "attention-pooling"
+ARCHIVE_FILES = ("README.md", "Makefile", "pyproject.toml", "requirements.txt")
+# a fixed date: the archive is the same bytes for the same files (1980 is the zip format's epoch)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# the MathJax menu's "Include in Tab Order" off: formulas are no Tab stops
+MATHJAX_OPTIONS = {"menuOptions": {"settings": {"inTabOrder": False}}}
+# On pages with math, the article is shown once MathJax has typeset it (or after 2 s at most):
+# typesetting inline formulas re-flows every paragraph, a layout shift of the whole page otherwise.
+# nwlib-mathjax2-hub.js removes the class when MathJax is done; without JavaScript it is never set.
+MATH_PENDING = ('document.documentElement.classList.add("nwlib-math-pending");'
+                'setTimeout(function () {'
+                'document.documentElement.classList.remove("nwlib-math-pending"); }, 2000);')
+
+
+def _has_widgets(body: str) -> bool:
+    return "application/vnd.jupyter.widget-view+json" in body
+
+
+def _has_math(body: str) -> bool:
+    return 'class="math' in body
+
+
+def _is_mathjax(script) -> bool:
+    filename = str(getattr(script, "filename", script) or "")
+    body = getattr(script, "attributes", {}).get("body", "") or ""
+    return "mathjax" in filename.lower() or body.startswith("window.MathJax")
+
+
+def _configure(app: Sphinx, config) -> None:
+    config.templates_path = [str(HERE / "templates"), *config.templates_path]
+    config.html_static_path = [*config.html_static_path, str(HERE / "static")]
+
+
+def _mathjax_config(app: Sphinx) -> None:
+    # after myst-parser has set its processHtmlClass (builder-inited): merge, do not replace
+    config = dict(app.config.mathjax3_config or {})
+    config["options"] = {**config.get("options", {}), **MATHJAX_OPTIONS}
+    app.config.mathjax3_config = config
+
+
+def _page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Scripts only where they are needed (runs after sphinx.ext.mathjax and myst-nb, priority 500)."""
+    body = context.get("body", "") or ""
+    scripts = context.get("script_files")
+    if scripts is not None and not _has_math(body):
+        scripts[:] = [s for s in scripts if not _is_mathjax(s)]
+    elif scripts is not None:
+        app.builder.add_js_file(None, body=MATH_PENDING, priority=150)
+    if _has_widgets(body):
+        # before the widget manager (myst-nb adds it at priority 500): its images are created lazy
+        app.builder.add_js_file("nwlib-widgets.js", defer="defer", priority=450)
+    if "toggle-button" in body or 'class="solution dropdown' in body or "dropdown admonition" in body:
+        app.builder.add_js_file("nwlib-solutions.js", defer="defer", priority=900)
+    if pagename == "search":
+        app.builder.add_js_file("nwlib-search.js", defer="defer", priority=900)
+
+
+def _download_menu(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Add the notebooks' archive to the page's download menu (after sphinx-book-theme, 501)."""
+    pathto = context.get("pathto")
+    for group in context.get("header_buttons") or []:
+        if group.get("label") == "download-buttons" and pathto:
+            group["buttons"].insert(0, {
+                "type": "link", "url": pathto(ARCHIVE, 1), "text": "notebooks (.zip)",
+                "tooltip": "Download every notebook with nwlib and requirements.txt",
+                "icon": "fas fa-file-zipper", "label": "download-notebooks-button"})
+
+
+def build_archive(srcdir: Path, outdir: Path, notebooks: list[Path]) -> Path:
+    """Write the notebooks, ``nwlib`` and the files to install and run them into one zip."""
+    members: list[tuple[Path, str]] = [(nb, nb.relative_to(srcdir).as_posix()) for nb in notebooks]
+    package = srcdir / "nwlib"
+    members += [(f, f.relative_to(srcdir).as_posix()) for f in sorted(package.rglob("*"))
+                if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"]
+    members += [(srcdir / name, name) for name in ARCHIVE_FILES if (srcdir / name).is_file()]
+    target = outdir / ARCHIVE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, name in members:
+            info = zipfile.ZipInfo(f"{ARCHIVE_ROOT}/{name}", date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes())
+    return target
+
+
+# The theme's buttons whose accessible name does not contain their visible text (axe-core:
+# label-content-name-mismatch): the search field says "Search Ctrl+K" but is named "Search"; the
+# colour-mode button is named "Color mode" and its icons carry titles ("Light", "Dark", ...).
+THEME_FIXES = (
+    (re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'), r"\1"),
+    (re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+") +title="[^"]*"'),
+     r'\1 aria-hidden="true"'),
+)
+
+
+# pydata-sphinx-theme's fontawesome.js (1.5 MB, 0.5 MB gzipped, on every page) only redraws the
+# theme's icons as SVG; its stylesheet already draws the same icons with the Font Awesome web font
+# (and the widgets' Play button keeps its <i> icons, which the script used to break).
+FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+IMG_TAG = re.compile(r"<img\b[^>]*>")
+SRC = re.compile(r'\bsrc="([^"]+)"')
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Pixel size of a PNG (its IHDR) or an SVG (its viewBox), else None."""
+    try:
+        head = path.read_bytes()[:4096] if path.suffix.lower() == ".svg" else path.open("rb").read(24)
+    except OSError:
+        return None
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    box = re.search(rb'viewBox="\s*[-\d.]+[ ,]+[-\d.]+[ ,]+([\d.]+)[ ,]+([\d.]+)', head)
+    if box:
+        return round(float(box.group(1))), round(float(box.group(2)))
+    return None
+
+
+def _lazy_sized(tag: str, page_dir: Path) -> str:
+    """Images load when scrolled to, and have their size before they load (no layout shift)."""
+    if "loading=" not in tag:
+        tag = tag[:4] + ' loading="lazy"' + tag[4:]
+    src = SRC.search(tag)
+    if "width=" not in tag and src and "://" not in src.group(1) and not src.group(1).startswith("data:"):
+        size = image_size(page_dir / src.group(1).split("?")[0])
+        if size and all(size):
+            tag = tag[:4] + f' width="{size[0]}" height="{size[1]}"' + tag[4:]
+    return tag
+
+
+# MathJax typesets display equations after the first paint; the raw TeX box then changes height and
+# what follows jumps (Lighthouse's layout shift). Each display equation gets, at build time, an
+# estimate of its typeset height (fitted on this book's equations at 1350 px: within about 0.5 em),
+# which it keeps until MathJax has drawn it (nwlib-site.css).
+DISPLAY_MATH = re.compile(r'<div class="math notranslate nohighlight"([^>]*)>(.*?)</div>', re.DOTALL)
+TALL = re.compile(r"\\(d?frac|sum|int|prod|Bigl|Bigr|underbrace|overbrace|binom)\b")
+NESTED = re.compile(r"\\frac\s*\{[^{}]*\\frac|\\underbrace|\\overbrace")
+
+
+def display_math_height(tex: str) -> float:
+    """Estimated height (em) of a typeset display equation with its margins."""
+    rows = [row for row in re.split(r"\\\\", tex) if row.strip()] or [tex]
+    return 2.2 + sum(4.4 if NESTED.search(r) else 3.4 if TALL.search(r) else 1.8 for r in rows)
+
+
+def _reserve_math(match: re.Match) -> str:
+    attrs, tex = match.group(1), match.group(2)
+    if "style=" in attrs:
+        return match.group(0)
+    height = display_math_height(tex)
+    return (f'<div class="math notranslate nohighlight"{attrs} style="--nwlib-math-h: {height:.1f}em">'
+            f"{tex}</div>")
+
+
+def polish_page(text: str, page_dir: Path | None = None) -> str:
+    for pattern, replacement in THEME_FIXES:
+        text = pattern.sub(replacement, text)
+    text = FONTAWESOME_JS.sub("", text)
+    text = DISPLAY_MATH.sub(_reserve_math, text)
+    if page_dir is not None:
+        start = text.find('<main id="main-content"')
+        if start >= 0:
+            text = text[:start] + IMG_TAG.sub(lambda m: _lazy_sized(m.group(0), page_dir), text[start:])
+    return text
+
+
+def _polish(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in outdir.rglob("*.html"):
+        if "_static" in page.relative_to(outdir).parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        polished = polish_page(text, page.parent)
+        if polished != text:
+            page.write_text(polished, encoding="utf-8")
+
+
+def _archive(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    srcdir = Path(app.srcdir)
+    notebooks = sorted(srcdir / f"{doc}.ipynb" for doc in app.env.found_docs
+                       if (srcdir / f"{doc}.ipynb").is_file())
+    target = build_archive(srcdir, Path(app.outdir), notebooks)
+    logger.info(f"nwlib_reader: {len(notebooks)} notebooks archived in {target.relative_to(app.outdir)}")
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _configure)
+    app.connect("builder-inited", _mathjax_config, priority=900)
+    app.add_css_file("nwlib-site.css")
+    app.add_js_file("nwlib-site.js", loading_method="defer", priority=900)
+    app.connect("html-page-context", _page_assets, priority=600)
+    app.connect("html-page-context", _download_menu, priority=502)
+    app.connect("build-finished", _archive)
+    app.connect("build-finished", _polish)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,38 @@
+// Loaded on every page (deferred). Keyboard access to what scrolls: a code block, output or
+// display equation wider than the column scrolls sideways, and a keyboard user can only scroll
+// what can take the focus; such boxes become focusable (tabindex 0) with a name.
+(function () {
+  "use strict";
+  var SELECTOR = "div.highlight pre, .cell_output .output, .cell_output pre, div.math, " +
+                 "mjx-container[display='true'], .table-wrapper";
+
+  function scrollables() {
+    document.querySelectorAll(SELECTOR).forEach(function (el) {
+      var wide = el.scrollWidth > el.clientWidth + 1;
+      if (wide && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        if (!el.hasAttribute("aria-label") && !el.hasAttribute("role")) {
+          el.setAttribute("role", "region");
+          el.setAttribute("aria-label", el.matches("div.math, mjx-container") ? "equation (scrolls sideways)"
+                                                                          : "wide content (scrolls sideways)");
+        }
+      }
+    });
+  }
+
+  var timer = null;
+  function later() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(scrollables, 400);
+  }
+  window.addEventListener("load", function () {
+    scrollables();
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+      MathJax.startup.promise.then(scrollables);
+    }
+  });
+  window.addEventListener("resize", later);
+  // capture phase: a solution's title bar stops its click from bubbling (nwlib-solutions.js), and
+  // opening a solution shows boxes that may scroll
+  document.addEventListener("click", later, true);
+})();

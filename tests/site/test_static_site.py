@@ -1,0 +1,196 @@
+"""The built site without a browser: nothing fetched from the network, light pages, what ships.
+
+* No ``src``/``href`` to http(s) for scripts, styles, fonts and images in the HTML and CSS.
+* Widget pages load the vendored widget manager, deferred; math pages load the site's MathJax, and
+  pages without math load none; the site ships the MathJax files it uses, not the distribution.
+* No widget frame is embedded in a page as base64: each ``Image`` model points at a frame file that
+  exists, and each widget view has, just before it, a plain image of its default frame with alt text.
+* The notebooks' archive holds every notebook of the book, ``nwlib`` and what installs it.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import zipfile
+from html.parser import HTMLParser
+
+from sitekit import PAGES, ROOT
+
+# ------------------------------------------------------------------------------------------
+# Static audit: nothing on the site is fetched from the network
+# ------------------------------------------------------------------------------------------
+
+# tags whose src is fetched by the page; links whose href is (styles, fonts, icons, scripts)
+_SRC_TAG = re.compile(r"<(script|img|iframe|source|audio|video|embed)\b[^>]*\bsrc\s*=\s*[\"']?(https?:)?//",
+                      re.IGNORECASE)
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_FETCHED_REL = re.compile(r"\brel\s*=\s*[\"']?[^\"'>]*\b(stylesheet|preload|modulepreload|prefetch|icon|"
+                          r"manifest)\b", re.IGNORECASE)
+_REMOTE_HREF = re.compile(r"\bhref\s*=\s*[\"']?(https?:)?//", re.IGNORECASE)
+_CSS_REMOTE = re.compile(r"(@import\s+(url\()?\s*[\"']?|url\(\s*[\"']?)(https?:)?//", re.IGNORECASE)
+
+
+def _strip_comments(css: str) -> str:
+    return re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+
+
+def test_no_remote_scripts_styles_or_fonts(site):
+    offenders = []
+    for page in PAGES:
+        html = page.read_text(encoding="utf-8", errors="replace")
+        rel = page.relative_to(site).as_posix()
+        for m in _SRC_TAG.finditer(html):
+            offenders.append(f"{rel}: {m.group(0)[:120]}")
+        for m in _LINK_TAG.finditer(html):
+            tag = m.group(0)
+            if _FETCHED_REL.search(tag) and _REMOTE_HREF.search(tag):
+                offenders.append(f"{rel}: {tag[:120]}")
+        for m in re.finditer(r"<style\b[^>]*>(.*?)</style>", html, re.IGNORECASE | re.DOTALL):
+            if _CSS_REMOTE.search(_strip_comments(m.group(1))):
+                offenders.append(f"{rel}: a <style> block imports from the network")
+    for css in site.rglob("*.css"):
+        if _CSS_REMOTE.search(_strip_comments(css.read_text(encoding="utf-8", errors="replace"))):
+            offenders.append(f"{css.relative_to(site).as_posix()}: url()/@import to the network")
+    assert not offenders, "assets fetched from the network:\n" + "\n".join(offenders)
+
+
+def test_audit_catches_remote_assets():
+    # the audit's patterns, on the kinds of tags a default Jupyter Book build writes
+    assert _SRC_TAG.search('<script src="https://cdn.jsdelivr.net/npm/x/embed-amd.js">')
+    assert _SRC_TAG.search("<script async src='//unpkg.com/thebe'>")
+    assert not _SRC_TAG.search('<script src="../_static/html-manager/embed.js">')
+    tag = '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">'
+    assert _FETCHED_REL.search(tag) and _REMOTE_HREF.search(tag)
+    assert not _FETCHED_REL.search('<link rel="next" href="https://example.org/next.html">')
+    assert _CSS_REMOTE.search("@font-face{src:url(https://example.org/f.woff2)}")
+    assert not _CSS_REMOTE.search(_strip_comments("/* @import url('https://x.org/a.css'); */"))
+
+
+def _scripts(html: str) -> list[str]:
+    return re.findall(r"<script\b[^>]*>", html)
+
+
+def test_widget_manager_vendored_and_not_blocking(site):
+    pages = [p for p in PAGES if "application/vnd.jupyter.widget-view+json" in p.read_text("utf-8")]
+    assert pages, "no page embeds widgets: were the notebooks executed by the build?"
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        manager = [t for t in _scripts(html) if "_static/html-manager/embed.js" in t]
+        assert manager, f"{page.name}: the vendored widget manager is not referenced"
+        # loaded by nwlib-widgets.js when needed (a type no browser runs), or at least deferred
+        assert all('type="nwlib/widget-manager"' in t or re.search(r"\b(defer|async)\b", t)
+                   for t in manager), f"{page.name}: the widget manager blocks the first paint: {manager}"
+        assert any("_static/nwlib-widgets.js" in t for t in _scripts(html)), page.name
+        assert "thebe.js" not in html and "THEBE_JS_URL" not in html, page
+
+
+def test_mathjax_only_where_there_is_math(site):
+    with_math = without = 0
+    for page in PAGES:
+        html = page.read_text(encoding="utf-8")
+        loads = any("_static/mathjax/tex-chtml.js" in t for t in _scripts(html))
+        if 'class="math' in html:
+            with_math += 1
+            assert loads, f"{page.name} shows math but does not load the site's MathJax"
+        else:
+            without += 1
+            assert not loads, f"{page.name} has no math but loads MathJax"
+    assert with_math and without, "expected pages with math and pages without"
+
+
+def test_mathjax_formulas_are_not_tab_stops(site):
+    page = next(p for p in PAGES if 'class="math' in p.read_text("utf-8"))
+    config = re.search(r"window\.MathJax = (\{.*?\})</script>", page.read_text("utf-8"))
+    assert config, "no MathJax configuration on a page with math"
+    settings = json.loads(config.group(1))["options"]["menuOptions"]["settings"]
+    assert settings["inTabOrder"] is False
+
+
+def test_site_ships_only_the_mathjax_it_uses(site):
+    mathjax = site / "_static" / "mathjax"
+    assert (mathjax / "tex-chtml.js").is_file()
+    assert list((mathjax / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    # other combined components and the 4 MB speech-rule engine are not used by the site
+    assert not (mathjax / "tex-svg.js").exists() and not (mathjax / "tex-mml-chtml.js").exists()
+    assert not (mathjax / "sre").exists()
+
+
+_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.DOTALL)
+
+
+def _widget_state(html: str) -> dict:
+    match = _STATE.search(html)
+    return json.loads(match.group(1))["state"] if match else {}
+
+
+class _Imgs(HTMLParser):
+    """Each <img> and each widget view script, in document order."""
+
+    def __init__(self):
+        super().__init__()
+        self.items: list[tuple[str, dict]] = []
+        self._in_view = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.items.append(("img", attrs))
+        elif tag == "script" and attrs.get("type") == "application/vnd.jupyter.widget-view+json":
+            self.items.append(("view", attrs))
+
+
+def test_widget_frames_are_files_not_base64(site):
+    images = 0
+    for page in PAGES:
+        state = _widget_state(page.read_text(encoding="utf-8"))
+        for model_id, model in state.items():
+            if model.get("model_name") != "ImageModel":
+                continue
+            images += 1
+            attrs = model["state"]
+            value = [b for b in model.get("buffers", []) if b.get("path") == ["value"]]
+            data = base64.b64decode(value[0]["data"]) if value else b""
+            if attrs["format"] != "url":
+                # an empty image (the live explorer's, filled by Python) embeds nothing
+                assert not data, f"{page.name}: image {model_id} is embedded as {attrs['format']}"
+                continue
+            url = data.decode("utf-8")
+            frame = (page.parent / url).resolve()
+            assert frame.is_file() and frame.stat().st_size > 0, f"{page.name}: {url} is missing"
+            assert site.resolve() in frame.parents, f"{page.name}: {url} points outside the site"
+    assert images, "no widget frames found on any page"
+
+
+def test_each_explorer_has_a_default_frame_without_javascript(site):
+    views = 0
+    for page in PAGES:
+        parser = _Imgs()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for k, (kind, _) in enumerate(parser.items):
+            if kind != "view":
+                continue
+            views += 1
+            assert k and parser.items[k - 1][0] == "img", f"{page.name}: a widget view has no image before it"
+            img = parser.items[k - 1][1]
+            assert "nwlib-fallback" in img.get("class", "")
+            assert (page.parent / img["src"]).is_file(), f"{page.name}: {img['src']} is missing"
+            assert img.get("alt", "").strip(), f"{page.name}: the default frame {img['src']} has no alt text"
+            assert img.get("width") and img.get("height"), "no size: the page would jump when it loads"
+    assert views, "no widget views found on any page"
+
+
+def test_notebook_archive(site):
+    archive = site / "_downloads" / "attention-pooling-notebooks.zip"
+    assert archive.is_file(), "the notebooks' archive is missing"
+    names = set(zipfile.ZipFile(archive).namelist())
+    notebooks = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "chapters").glob("*.ipynb"))
+    assert notebooks
+    for name in [*notebooks, "nwlib/__init__.py", "requirements.txt", "pyproject.toml", "Makefile",
+                 "README.md"]:
+        assert f"attention-pooling/{name}" in names, f"{name} is not in the archive"
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    for page in PAGES:
+        html = page.read_text(encoding="utf-8")
+        if "download-buttons" in html:  # the theme's download menu of a book page
+            assert "_downloads/attention-pooling-notebooks.zip" in html, f"{page.name}: no archive link"
