@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import torch
 
+from . import _engine
 from . import _validate as v
 from .device import default_device
 from .kernels import Kernel, get_kernel
-from .regression import (CPU_BLOCK_ELEMENTS, CUDA_BLOCK_ELEMENTS, _exp_floor, nadaraya_watson,
-                         squared_distances)
+from .regression import nadaraya_watson
 
 __all__ = ["parzen_density", "joint_densities", "one_hot_labels", "nw_classify", "kernel_sums"]
 
@@ -41,28 +41,18 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, sigma: t
     A pure tensor function (no validation): ``q`` (m, d), ``x`` (n, d), ``values`` (n, k), σ a
     scalar or (d,) tensor. Queries are processed in blocks, so memory is O(block × n). Gaussian
     kernel values below ``e^−700`` (float64; ``e^−80`` in float32) count as 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.core import kernel_sums
+    >>> from nwlib.kernels import get_kernel
+    >>> x = torch.tensor([[0.0], [0.5], [3.0]])
+    >>> kernel_sums(torch.tensor([[0.0]]), x, torch.ones(3, 1), torch.tensor(1.0), get_kernel("boxcar"))
+    tensor([[2.]])
     """
-    q, x = q / sigma, x / sigma  # per-coordinate widths become a unit width
-    m, n = q.shape[0], x.shape[0]
-    if block_size is None:
-        budget = CUDA_BLOCK_ELEMENTS if q.device.type == "cuda" else CPU_BLOCK_ELEMENTS
-        block_size = max(1, budget // max(n, 1))
-    out = torch.empty(m, values.shape[1], dtype=q.dtype, device=q.device)
-    buffer = torch.empty(min(block_size, max(m, 1)), n, dtype=q.dtype, device=q.device)
-    floor = _exp_floor(q.dtype)
-    for start in range(0, m, block_size):
-        stop = min(start + block_size, m)
-        d2 = squared_distances(q[start:stop], x, out=buffer[: stop - start])
-        if kern.log_slope is not None:
-            # exp of a very negative number is slow on CPUs (subnormals), and below e^floor it is
-            # nothing next to the rounding of any density worth reporting: flush those values to 0.
-            logits = d2.mul_(-kern.log_slope)
-            tiny = logits < floor
-            w = logits.clamp_(min=floor).exp_().masked_fill_(tiny, 0.0)
-        else:
-            w = kern.profile_sq(d2)
-        torch.mm(w, values, out=out[start:stop])
-    return out
+    return _engine.kernel_sums(q, x, values, kern, sigma=sigma, shift=False,
+                               block_size=block_size).value_sums()[0]
 
 
 def _density_scale(kern: Kernel, sigma: torch.Tensor, d: int, n: int) -> float:

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from . import _validate as v
 from .device import default_device
-from .regression import squared_distances
+from ._engine import squared_distances
 
 __all__ = ["random_unit_vectors", "key_bias", "gaussian_logits", "dot_product_logits",
            "sdpa_nadaraya_watson"]
@@ -63,8 +63,7 @@ def random_unit_vectors(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = t
     n = v.check_positive_int(n, "n")
     d = v.check_positive_int(d, "d")
     seed = v.check_positive_int(seed, "seed", minimum=0)
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    dtype = v.check_dtype(dtype)
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, d, generator=gen, dtype=torch.float64)
     return (z / z.norm(dim=1, keepdim=True)).to(device=default_device(device), dtype=dtype)
@@ -149,8 +148,7 @@ def dot_product_logits(queries, keys, sigma=1.0, *, with_key_bias: bool = False,
     -------
     torch.Tensor, shape (m, n)
     """
-    if not isinstance(with_key_bias, bool):
-        raise TypeError(f"with_key_bias must be True or False, got {with_key_bias!r}")
+    with_key_bias = v.check_bool(with_key_bias, "with_key_bias")
     q, k, sig = _queries_keys(queries, keys, sigma, default_device(device))
     q, k = q / sig, k / sig
     logits = q @ k.T
@@ -191,8 +189,7 @@ def sdpa_nadaraya_watson(queries, keys, values, sigma=1.0, *, with_key_bias: boo
     ----------
     Vaswani et al. (2017), eq. (1); Nadaraya (1964); Watson (1964).
     """
-    if not isinstance(with_key_bias, bool):
-        raise TypeError(f"with_key_bias must be True or False, got {with_key_bias!r}")
+    with_key_bias = v.check_bool(with_key_bias, "with_key_bias")
     device = default_device(device)
     q, k, sig = _queries_keys(queries, keys, sigma, device)
     vals = v.raw_tensor(values, "values")
