@@ -21,7 +21,7 @@ module             what it holds
 """
 import importlib
 
-from . import bandwidth, core, data, density, kernels, regression, sphere
+from . import bandwidth, core, data, density, kernels, regression, sphere  # noqa: F401 (nwlib.<module>)
 from .bandwidth import LOOResult, loo_cv, scott, silverman
 from .data import make_data, true_function
 from .density import joint_densities, nw_classify, one_hot_labels, parzen_density

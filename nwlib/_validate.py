@@ -111,6 +111,9 @@ def raw_tensor(value, name: str) -> torch.Tensor:
                             "to numbers first (e.g. days since a start date)")
         elif kind not in "biuf":
             raise TypeError(f"{name} must hold real numbers, got values of dtype {arr.dtype}")
+        elif kind == "f" and arr.dtype.itemsize > 8:  # numpy longdouble: torch has no such dtype
+            raise TypeError(f"{name} holds {arr.dtype} (numpy longdouble) values, which torch cannot "
+                            "compute with; convert them first, e.g. with .astype(np.float64)")
         if not arr.flags.c_contiguous or not arr.flags.writeable:
             arr = arr.copy()  # a copy keeps the shape (ascontiguousarray would make a scalar 1-D)
         t = torch.from_numpy(arr)
@@ -367,7 +370,7 @@ def _device_memory(device: torch.device) -> int | None:
 
 
 def check_weight_memory(m: int, n: int, dtype: torch.dtype, return_weights: bool, *,
-                        device=torch.device("cpu")) -> None:
+                        device="cpu") -> None:
     """Refuse, before allocating it, an (m, n) weight matrix larger than the device's memory."""
     if not return_weights:
         return

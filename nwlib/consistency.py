@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -38,8 +38,8 @@ from tqdm.auto import tqdm
 
 from . import _engine
 from . import _validate as v
-from .device import default_device
 from .data import true_function
+from .device import default_device
 from .kernels import get_kernel
 
 __all__ = ["additive_target", "theory_slopes", "boundary_slopes", "loglog_slope", "design_queries",

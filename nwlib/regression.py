@@ -37,7 +37,8 @@ def attention_weights(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor, ker
 
     .. math::
 
-        \\alpha_{ai} = \\frac{k(\\lVert (q_a - x_i)/\\sigma\\rVert)}{\\sum_j k(\\lVert (q_a - x_j)/\\sigma\\rVert)}
+        \\alpha_{ai} = \\frac{k(\\lVert (q_a - x_i)/\\sigma\\rVert)}
+                          {\\sum_j k(\\lVert (q_a - x_j)/\\sigma\\rVert)}
 
     A pure tensor function (no validation): σ may require grad, as in width learning, and may be a
     scalar or one width per coordinate. ``exclude_self`` zeroes the diagonal (leave-one-out; it

@@ -25,8 +25,8 @@ import torch
 import torch.nn.functional as F
 
 from . import _validate as v
-from .device import default_device
 from ._engine import squared_distances
+from .device import default_device
 
 __all__ = ["random_unit_vectors", "key_bias", "gaussian_logits", "dot_product_logits",
            "sdpa_nadaraya_watson"]

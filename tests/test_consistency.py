@@ -6,10 +6,17 @@ import pytest
 import torch
 
 from nwlib import nadaraya_watson
-from nwlib.consistency import (RateStudy, _refined_minimum, additive_target, boundary_slopes,
-                               design_queries, error_curve, loglog_slope, oracle_study,
-                               theory_slopes)
-from nwlib.data import true_function
+from nwlib.consistency import (
+    RateStudy,
+    _refined_minimum,
+    additive_target,
+    boundary_slopes,
+    design_queries,
+    error_curve,
+    loglog_slope,
+    oracle_study,
+    theory_slopes,
+)
 
 GRID = torch.exp(torch.linspace(math.log(0.03), math.log(2.0), 25, dtype=torch.float64))
 
@@ -69,13 +76,6 @@ def test_loglog_slope_recovers_a_power_law():
         loglog_slope([1, 2, 3], [1, 2])
     with pytest.raises(ValueError, match="distinct"):
         loglog_slope([2, 2], [1, 3])
-
-
-def test_additive_target_is_the_book_function_in_one_dimension():
-    x = torch.linspace(0, 5, 11, dtype=torch.float64)
-    torch.testing.assert_close(additive_target(x), true_function(x))
-    x2 = torch.rand(7, 3, dtype=torch.float64)
-    torch.testing.assert_close(additive_target(x2), true_function(x2).sum(dim=1))
 
 
 def test_design_queries():
@@ -169,6 +169,9 @@ def test_a_too_narrow_grid_warns():
     (dict(sigmas=[0.1, -0.2]), ValueError, "sigmas"),
     (dict(target=3.0), TypeError, "target"),
     (dict(noise=-1.0), ValueError, "noise"),
+    (dict(noise=float("nan")), ValueError, "noise"),
+    (dict(noise="loud"), TypeError, "noise"),
+    (dict(low=float("nan")), ValueError, "low"),
     (dict(dtype=torch.int64), TypeError, "dtype"),
     (dict(d=0), ValueError, "d"),
 ])

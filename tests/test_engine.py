@@ -8,11 +8,10 @@ import warnings
 
 import pytest
 import torch
+from _reference import DTYPES, TOL, data, dense_estimate
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from _reference import DTYPES, TOL, data, dense_estimate
-from nwlib import _engine
-from nwlib import nadaraya_watson
+from nwlib import _engine, nadaraya_watson
 from nwlib.bandwidth import loo_cv
 from nwlib.kernels import get_kernel
 
