@@ -44,6 +44,14 @@ def scott(x_train) -> torch.Tensor:
     References
     ----------
     Scott, D. W. (1992). *Multivariate Density Estimation*. Wiley.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.bandwidth import scott
+    >>> from nwlib.data import make_data
+    >>> scott(make_data(n=40, seed=0, dtype=torch.float64).x_train)
+    tensor([0.5684], dtype=torch.float64)
     """
     x, std = _spread(x_train)
     n, d = x.shape
@@ -67,6 +75,14 @@ def silverman(x_train) -> torch.Tensor:
     References
     ----------
     Silverman, B. W. (1986). *Density Estimation for Statistics and Data Analysis*, eq. (3.28).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.bandwidth import silverman
+    >>> from nwlib.data import make_data
+    >>> silverman(make_data(n=40, seed=0, dtype=torch.float64).x_train)
+    tensor([0.6020], dtype=torch.float64)
     """
     x, std = _spread(x_train)
     n, d = x.shape
@@ -124,6 +140,18 @@ def loo_cv(x_train, y_train, sigmas, kernel="gaussian", *, device=None) -> LOORe
     References
     ----------
     Härdle, W. (1990). *Applied Nonparametric Regression*, §5.1. Cambridge University Press.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.bandwidth import loo_cv
+    >>> from nwlib.data import make_data
+    >>> data = make_data(n=40, seed=0, dtype=torch.float64)
+    >>> result = loo_cv(data.x_train, data.y_train, [0.1, 0.3, 1.0])
+    >>> result.scores
+    tensor([0.9766, 0.8144, 0.7658], dtype=torch.float64)
+    >>> result.best_sigma
+    1.0
     """
     device = default_device(device)
     kern = get_kernel(kernel)

@@ -99,6 +99,13 @@ def make_data(n: int = 40, noise: float = 1.0, seed: int = 0, *, high: float = 5
     References
     ----------
     *Dive into Deep Learning*, §11.2.1 "Kernels and Data".
+
+    Examples
+    --------
+    >>> from nwlib.data import make_data
+    >>> data = make_data(n=40, seed=0)
+    >>> data.x_train.shape, data.x_val.shape
+    (torch.Size([40]), torch.Size([51]))
     """
     n = v.check_positive_int(n, "n")
     seed = v.check_positive_int(seed, "seed", minimum=0)

@@ -117,6 +117,12 @@ def parzen_density(x_train, x_query, kernel="gaussian", sigma=1.0, *, device=Non
     ----------
     Parzen (1962); Rosenblatt (1956); Silverman, B. W. (1986). *Density Estimation for
     Statistics and Data Analysis*, §4.2.
+
+    Examples
+    --------
+    >>> from nwlib.density import parzen_density
+    >>> parzen_density([0.0], [0.0, 1.0], sigma=1.0)  # the standard normal density
+    tensor([0.3989, 0.2420], dtype=torch.float64)
     """
     device = default_device(device)
     kern = get_kernel(kernel)
@@ -148,6 +154,14 @@ def one_hot_labels(labels, num_classes: int | None = None, *, n: int | None = No
         that is not ``n``; an empty array.
     TypeError
         For non-numeric labels or a non-integer ``num_classes``.
+
+    Examples
+    --------
+    >>> from nwlib.density import one_hot_labels
+    >>> one_hot_labels([0, 2, 1])
+    tensor([[1., 0., 0.],
+            [0., 0., 1.],
+            [0., 1., 0.]])
     """
     device = default_device(device)
     t = v.raw_tensor(labels, "labels")
@@ -208,6 +222,12 @@ def joint_densities(x_train, labels, x_query, kernel="gaussian", sigma=1.0, *,
     References
     ----------
     Parzen (1962); *Dive into Deep Learning*, §11.2, exercise 1.
+
+    Examples
+    --------
+    >>> from nwlib.density import joint_densities
+    >>> joint_densities([0.0, 1.0], [0, 1], [0.0], sigma=1.0)
+    tensor([[0.1995, 0.1210]], dtype=torch.float64)
     """
     device = default_device(device)
     kern = get_kernel(kernel)
@@ -257,6 +277,12 @@ def nw_classify(x_train, labels, x_query, kernel="gaussian", sigma=1.0, *,
     ----------
     Nadaraya (1964); Watson (1964); *Dive into Deep Learning*, §11.2, eq. (11.2.2) with one-hot
     values.
+
+    Examples
+    --------
+    >>> from nwlib.density import nw_classify
+    >>> nw_classify([0.0, 1.0], [0, 1], [0.0], sigma=1.0)  # the joint densities, normalised
+    tensor([[0.6225, 0.3775]], dtype=torch.float64)
     """
     device = default_device(device)
     x = v.raw_tensor(x_train, "x_train")

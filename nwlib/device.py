@@ -36,6 +36,12 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
     ------
     ValueError
         If the device string is not one torch understands, or names CUDA on a machine without it.
+
+    Examples
+    --------
+    >>> from nwlib.device import default_device
+    >>> default_device("cpu")
+    device(type='cpu')
     """
     source = "device"
     if device is None:
@@ -57,7 +63,15 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
 
 
 def to_numpy(t) -> np.ndarray:
-    """Return a numpy copy of a tensor (any device, with or without grad), array or list."""
+    """Return a numpy copy of a tensor (any device, with or without grad), array or list.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.device import to_numpy
+    >>> to_numpy(torch.tensor([1.0, 2.0]))
+    array([1., 2.], dtype=float32)
+    """
     if isinstance(t, torch.Tensor):
         return t.detach().cpu().numpy()
     return np.asarray(t)

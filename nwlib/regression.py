@@ -144,6 +144,17 @@ def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
     References
     ----------
     Nadaraya (1964); Watson (1964); *Dive into Deep Learning*, §11.2, eq. (11.2.2).
+
+    Examples
+    --------
+    >>> from nwlib import nadaraya_watson
+    >>> y_hat, weights = nadaraya_watson([0.0, 1.0, 2.0], [0.0, 1.0, 4.0], [0.5, 1.5], sigma=0.5)
+    >>> y_hat
+    tensor([0.5318, 2.4773], dtype=torch.float64)
+    >>> weights.sum(dim=1)
+    tensor([1., 1.], dtype=torch.float64)
+    >>> nadaraya_watson([0.0, 1.0, 2.0], [0.0, 1.0, 4.0], [0.5], "boxcar", 0.5, return_weights=False)
+    tensor([0.5000], dtype=torch.float64)
     """
     device = default_device(device)
     kern = get_kernel(kernel)

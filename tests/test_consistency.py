@@ -9,7 +9,6 @@ from nwlib import nadaraya_watson
 from nwlib.consistency import (
     RateStudy,
     _refined_minimum,
-    additive_target,
     boundary_slopes,
     design_queries,
     error_curve,
@@ -17,6 +16,7 @@ from nwlib.consistency import (
     oracle_study,
     theory_slopes,
 )
+from nwlib.data import true_function
 
 GRID = torch.exp(torch.linspace(math.log(0.03), math.log(2.0), 25, dtype=torch.float64))
 
@@ -24,14 +24,14 @@ GRID = torch.exp(torch.linspace(math.log(0.03), math.log(2.0), 25, dtype=torch.f
 def draw(n, d, seed=0):
     gen = torch.Generator().manual_seed(seed)
     x = 5 * torch.rand(n, d, generator=gen, dtype=torch.float64)
-    return x, additive_target(x) + torch.randn(n, generator=gen, dtype=torch.float64)
+    return x, true_function(x) + torch.randn(n, generator=gen, dtype=torch.float64)
 
 
 @pytest.mark.parametrize("d", [1, 2, 3])
 def test_error_curve_matches_nadaraya_watson_at_every_width(d):
     x, y = draw(300, d)
     q = design_queries(d, "interior", num=57, seed=1)
-    truth = additive_target(q)
+    truth = true_function(q)
     curve = error_curve(x, y, q, truth, GRID)
     for s, e in zip(GRID.tolist(), curve.tolist()):
         est = nadaraya_watson(x, y, q, sigma=s, return_weights=False)
@@ -41,7 +41,7 @@ def test_error_curve_matches_nadaraya_watson_at_every_width(d):
 def test_error_curve_with_a_compact_kernel_gives_nan_for_empty_windows():
     x, y = draw(30, 1)
     q = torch.tensor([[0.5], [2.5], [4.5]], dtype=torch.float64)
-    truth = additive_target(q)
+    truth = true_function(q)
     curve = error_curve(x, y, q, truth, [1e-4, 1.0], kernel="triangular")
     assert math.isnan(float(curve[0]))
     est = nadaraya_watson(x, y, q, "triangular", 1.0, return_weights=False)
@@ -51,7 +51,7 @@ def test_error_curve_with_a_compact_kernel_gives_nan_for_empty_windows():
 def test_error_curve_does_not_depend_on_the_block_size():
     x, y = draw(500, 2)
     q = design_queries(2, "all", num=101, seed=2)
-    truth = additive_target(q)
+    truth = true_function(q)
     small = error_curve(x, y, q, truth, GRID, max_elements=700)
     large = error_curve(x, y, q, truth, GRID, max_elements=2 ** 24)
     torch.testing.assert_close(small, large, rtol=1e-12, atol=0)
