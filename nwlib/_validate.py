@@ -3,19 +3,8 @@
 Every message names the argument, says what was wrong and what is expected. Checks run once, where
 a public function receives its arguments; the numerical core assumes valid tensors.
 
-How inputs are reconciled (documented behaviour, not a torch error from deep inside):
-
-* **Containers.** A Python list (nested for 2-D), a numpy array or a torch tensor. A scalar is one
-  point (or one value). Booleans count as 0 and 1; integers and Python fractions become floats.
-  Strings, ``None``, dicts, sets, generators, ragged lists and complex numbers are refused.
-* **Dtype.** The widest floating dtype among the data arrays wins (``float64`` if any of them is
-  ``float64``; a Python list of floats is read by numpy as ``float64``). When none is floating, the
-  result is torch's default dtype (``float32``). Half precision is computed in ``float32``, because
-  kernel sums lose too many digits in 16 bits. The width σ takes the data's dtype.
-* **Device.** Every input, on whatever device, is moved to the computing device chosen by
-  :func:`nwlib.device.default_device`; results are returned there.
-* **Values.** NaN and ±inf are refused, and so are coordinates so large that their squared
-  distances would overflow the dtype (they would silently turn every weight into NaN).
+How inputs are reconciled (containers, dtypes, devices, values) is described in CONTRIBUTING.md.
+A wrong type is a TypeError; a value out of range (NaN included) a ValueError.
 """
 from __future__ import annotations
 

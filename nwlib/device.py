@@ -79,11 +79,11 @@ def to_numpy(t) -> np.ndarray:
 
 @contextmanager
 def one_cpu_thread():
-    """Run torch's CPU operations on one thread inside the block, then restore the setting.
+    """Run torch's CPU operations on the calling thread alone inside the block, then restore.
 
-    For many small tensor operations (width learning, the rate experiment, a slider's redraw),
-    threads cost more in synchronisation than they save: on a loaded 2-core machine two threads
-    ran 5 to 10 times slower than one, and waking a second thread cost up to 100 ms.
+    For many small tensor operations threads cost more in synchronisation than they save. nwlib's
+    own modules do not use this (they run such loops through ``nwlib._engine.single_threaded``,
+    which leaves the caller's setting alone); it stays for callers that draw on this thread.
     """
     before = torch.get_num_threads()
     torch.set_num_threads(1)
