@@ -6,7 +6,7 @@ The machinery behind the chapter "Attention Pooling by Similarity":
 module             what it holds
 =================  ==================================================================
 ``kernels``        the kernels, as functions of the scaled distance, and their registry
-``regression``     :func:`nadaraya_watson` (attention pooling) and its tensor core
+``regression``     :func:`nadaraya_watson`: attention pooling with a fixed kernel
 ``bandwidth``      widths: Scott's and Silverman's rules, leave-one-out cross-validation
 ``learning``       widths learned by stochastic gradient descent (exercise 2)
 ``density``        Parzen windows and Nadaraya–Watson classification (exercise 1)

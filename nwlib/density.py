@@ -25,34 +25,13 @@ from __future__ import annotations
 
 import torch
 
-from . import _engine
 from . import _validate as v
+from .core import kernel_sums
 from .device import default_device
 from .kernels import Kernel, get_kernel
 from .regression import nadaraya_watson
 
-__all__ = ["parzen_density", "joint_densities", "one_hot_labels", "nw_classify", "kernel_sums"]
-
-
-def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, sigma: torch.Tensor,
-                kern: Kernel, *, block_size: int | None = None) -> torch.Tensor:
-    """Return ``S[a] = Σ_i k(‖(q_a − x_i) / σ‖) · values_i``, shape (m, k), unnormalised.
-
-    A pure tensor function (no validation): ``q`` (m, d), ``x`` (n, d), ``values`` (n, k), σ a
-    scalar or (d,) tensor. Queries are processed in blocks, so memory is O(block × n). Gaussian
-    kernel values below ``e^−700`` (float64; ``e^−80`` in float32) count as 0.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from nwlib.core import kernel_sums
-    >>> from nwlib.kernels import get_kernel
-    >>> x = torch.tensor([[0.0], [0.5], [3.0]])
-    >>> kernel_sums(torch.tensor([[0.0]]), x, torch.ones(3, 1), torch.tensor(1.0), get_kernel("boxcar"))
-    tensor([[2.]])
-    """
-    return _engine.kernel_sums(q, x, values, kern, sigma=sigma, shift=False,
-                               block_size=block_size).value_sums()[0]
+__all__ = ["parzen_density", "joint_densities", "one_hot_labels", "nw_classify"]
 
 
 def _density_scale(kern: Kernel, sigma: torch.Tensor, d: int, n: int) -> float:

@@ -24,45 +24,11 @@ from . import _engine
 from . import _validate as v
 from ._engine import squared_distances
 from .device import default_device
-from .kernels import Kernel, get_kernel
+from .kernels import get_kernel
 
-__all__ = ["nadaraya_watson", "attention_weights", "squared_distances", "EMPTY_POLICIES"]
+__all__ = ["nadaraya_watson", "EMPTY_POLICIES"]
 
 EMPTY_POLICIES = ("nan", "nearest")
-
-
-def attention_weights(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor, kern: Kernel, *,
-                      exclude_self: bool = False) -> torch.Tensor:
-    """Differentiable attention weights, shape (m, n), rows summing to 1 (NaN rows if empty).
-
-    .. math::
-
-        \\alpha_{ai} = \\frac{k(\\lVert (q_a - x_i)/\\sigma\\rVert)}
-                          {\\sum_j k(\\lVert (q_a - x_j)/\\sigma\\rVert)}
-
-    A pure tensor function (no validation): σ may require grad, as in width learning, and may be a
-    scalar or one width per coordinate. ``exclude_self`` zeroes the diagonal (leave-one-out; it
-    needs ``q`` to be ``x``). Log-form kernels (the Gaussian) are normalised by a max-shifted
-    softmax, so rows never give 0/0.
-
-    References
-    ----------
-    *Dive into Deep Learning*, §11.2, eq. (11.2.2).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from nwlib.core import attention_weights
-    >>> from nwlib.kernels import get_kernel
-    >>> x = torch.tensor([[0.0], [1.0], [2.0]])
-    >>> w = attention_weights(x, x, torch.tensor(1.0), get_kernel("boxcar"), exclude_self=True)
-    >>> w
-    tensor([[0.0000, 1.0000, 0.0000],
-            [0.5000, 0.0000, 0.5000],
-            [0.0000, 1.0000, 0.0000]])
-    """
-    exclude = torch.arange(q.shape[0], device=q.device) if exclude_self else None
-    return _engine.dense_weights(q, x, sigma, kern, exclude)
 
 
 def _fill_empty(est, weights, empty_rows, q, x, y, policy, name_sigma):
