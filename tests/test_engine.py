@@ -167,3 +167,14 @@ def test_cuda_gives_the_cpu_results(dtype, kernel, d):
     scores_cpu = loo_cv(x, y, [0.1, 0.3], kernel, device="cpu").scores
     scores_gpu = loo_cv(x, y, [0.1, 0.3], kernel, device="cuda").scores
     torch.testing.assert_close(scores_gpu.cpu(), scores_cpu, rtol=TOL[dtype] * 10, atol=0)
+
+
+def test_the_callers_tensors_are_never_written_to():
+    big = torch.finfo(torch.float64).max
+    x = torch.tensor([0.0, 0.1, 0.2, 0.3], dtype=torch.float64)
+    y = torch.full((4,), big / 2, dtype=torch.float64)  # large values are rescaled, on a copy
+    keep_x, keep_y = x.clone(), y.clone()
+    for kernel in ("gaussian", "boxcar"):
+        nadaraya_watson(x, y, x, kernel, 1.0, return_weights=False)
+        loo_cv(x, y, [0.5, 1.0], kernel)
+    assert torch.equal(x, keep_x) and torch.equal(y, keep_y)
