@@ -93,7 +93,7 @@ def test_far_training_points_cost_nothing_and_change_nothing(dtype):
 def test_estimates_only_never_hold_the_m_by_n_matrix(monkeypatch, kernel, d):
     monkeypatch.setattr(_engine, "_GRAIN", float("inf"))  # run on this thread, where the mode records
     monkeypatch.setattr(_engine, "_PARALLEL_MIN_ELEMENTS", float("inf"))
-    n, m, block = 4000, 2000, 8
+    n, m, block = 4000, 600, 8
     x, y, q = data(n, m, d=d, dtype=torch.float32)
     with LargestOutput() as mode:
         est = nadaraya_watson(x, y, q, kernel, 0.5, return_weights=False, block_size=block)
