@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ import torch
 
 from .kernels import Kernel
 
+# What a query with no key inside a compact kernel's window gets (see nadaraya_watson's `empty`).
+EMPTY_POLICIES = ("nan", "nearest")
 # Blocks of about 2^18 kernel values stay in the CPU's cache; the GPU wants far larger ones.
 CPU_BLOCK_ELEMENTS = 2 ** 18
 CUDA_BLOCK_ELEMENTS = 2 ** 24
@@ -237,6 +240,28 @@ def _accumulate(block, yt, num, den):
     else:
         num.addmm_(block, yt.t())
     den.add_(block.sum(dim=1))
+
+
+def fill_empty(est, weights, empty_rows, q, x, y, policy, name_sigma):
+    """Apply the empty-window policy to rows whose weights are all zero."""
+    count = int(empty_rows.sum())
+    if count == 0:
+        return
+    if policy == "nearest":
+        idx = squared_distances(q[empty_rows], x).argmin(dim=1)
+        est[empty_rows] = y[idx]
+        if weights is not None:
+            rows = torch.zeros(count, x.shape[0], dtype=weights.dtype, device=weights.device)
+            rows[torch.arange(count, device=rows.device), idx] = 1
+            weights[empty_rows] = rows
+    else:
+        est[empty_rows] = float("nan")
+        if weights is not None:
+            weights[empty_rows] = float("nan")
+        warnings.warn(f"{count} of {est.shape[0]} queries have no training point inside the kernel's "
+                      f"window (sigma={name_sigma}); their estimates are NaN. Use a wider sigma, or "
+                      "empty='nearest' to fall back to the nearest training point.",
+                      RuntimeWarning, stacklevel=3)
 
 
 @dataclass

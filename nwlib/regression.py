@@ -16,41 +16,16 @@ Watson, G. S. (1964). Smooth regression analysis. *Sankhyā A* 26(4), 359–372.
 """
 from __future__ import annotations
 
-import warnings
-
 import torch
 
 from . import _engine
 from . import _validate as v
-from ._engine import squared_distances
+from ._engine import EMPTY_POLICIES
 from .device import default_device
 from .kernels import get_kernel
 
 __all__ = ["nadaraya_watson", "EMPTY_POLICIES"]
 
-EMPTY_POLICIES = ("nan", "nearest")
-
-
-def _fill_empty(est, weights, empty_rows, q, x, y, policy, name_sigma):
-    """Apply the empty-window policy to rows whose weights are all zero."""
-    count = int(empty_rows.sum())
-    if count == 0:
-        return
-    if policy == "nearest":
-        idx = squared_distances(q[empty_rows], x).argmin(dim=1)
-        est[empty_rows] = y[idx]
-        if weights is not None:
-            rows = torch.zeros(count, x.shape[0], dtype=weights.dtype, device=weights.device)
-            rows[torch.arange(count, device=rows.device), idx] = 1
-            weights[empty_rows] = rows
-    else:
-        est[empty_rows] = float("nan")
-        if weights is not None:
-            weights[empty_rows] = float("nan")
-        warnings.warn(f"{count} of {est.shape[0]} queries have no training point inside the kernel's "
-                      f"window (sigma={name_sigma}); their estimates are NaN. Use a wider sigma, or "
-                      "empty='nearest' to fall back to the nearest training point.",
-                      RuntimeWarning, stacklevel=3)
 
 
 def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
@@ -142,7 +117,7 @@ def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
         est, weights = sums.estimates()[0], sums.weights
         empty_rows = ~torch.isfinite(est[:, 0]) if m else est[:, 0].bool()
         sigma_text = sig.tolist() if sig.ndim else float(sig)
-        _fill_empty(est, weights, empty_rows, q, x, y, empty, sigma_text)
+        _engine.fill_empty(est, weights, empty_rows, q, x, y, empty, sigma_text)
     if y_1d:
         est = est[:, 0]
     return (est, weights) if return_weights else est
