@@ -29,11 +29,12 @@ from hypothesis import strategies as st
 from nwlib import _engine, nadaraya_watson
 from nwlib.bandwidth import loo_cv
 from nwlib.data import make_data
+from nwlib.kernels import KERNELS
 
 EPS64 = torch.finfo(torch.float64).eps
 EPS32 = torch.finfo(torch.float32).eps
-ALL_KERNELS = ("gaussian", "boxcar", "constant", "triangular", "epanechnikov")
-COMPACT = ("boxcar", "triangular", "epanechnikov")
+ALL_KERNELS = tuple(KERNELS)
+COMPACT = tuple(name for name, kern in KERNELS.items() if kern.compact)
 # Largest |k'(u)| on the support: boxcar is flat away from its edge (the edge is assumed away).
 LIPSCHITZ = {"boxcar": 0.0, "triangular": 1.0, "epanechnikov": 1.5, "constant": 0.0}
 

@@ -43,15 +43,12 @@ def test_two_dimensions_and_per_coordinate_width():
     assert torch.allclose(w[0], k / k.sum())
 
 
-@pytest.mark.parametrize("kernel", ["gaussian", "boxcar", "constant", "triangular", "epanechnikov"])
-def test_shapes_and_rows_sum_to_one(kernel):
+@pytest.mark.parametrize("kernel", list(nwlib.KERNELS))
+def test_shapes(kernel):
     data = nwlib.data.make_data(n=40, seed=3)
     y_hat, w = nwlib.nadaraya_watson(data.x_train, data.y_train, data.x_val, kernel=kernel,
                                      sigma=1.5, empty="nearest")
-    assert y_hat.shape == (51,) and w.shape == (51, 40)
-    assert torch.all(w >= 0)
-    assert torch.allclose(w.sum(dim=1), torch.ones(51), atol=1e-6)
-    assert torch.allclose(y_hat, w @ data.y_train, atol=1e-5)
+    assert y_hat.shape == (51,) and w.shape == (51, 40)  # stochastic rows: test_properties.py
 
 
 def test_one_hot_values_give_class_probabilities():
