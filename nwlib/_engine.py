@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -111,6 +112,7 @@ def fold_widths(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor):
 # unknown thread safety) stay on one thread.
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_PID = [os.getpid()]  # a forked child has none of its parent's threads: it starts its own
 _POOLS_LOCK = threading.Lock()
 _STOP = threading.Event()  # set when the caller of `single_threaded` is interrupted
 _LOCAL = threading.local()  # .in_pool: the current thread is one of the pools'
@@ -118,6 +120,9 @@ _LOCAL = threading.local()  # .in_pool: the current thread is one of the pools'
 
 def _pool(workers: int) -> ThreadPoolExecutor:
     with _POOLS_LOCK:
+        if _POOLS_PID[0] != os.getpid():
+            _POOLS.clear()
+            _POOLS_PID[0] = os.getpid()
         pool = _POOLS.get(workers)
         if pool is None:
             default = torch.get_num_threads()
