@@ -347,8 +347,8 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
     seed : int, default 0
         The study's seed: the same seed gives the same numbers.
     dtype : torch.float32 or torch.float64, default float32
-        The dtype of the kernel sums (data are drawn in float64, then cast). float32 is twice as
-        fast; its rounding (about 1e-7 relative) is far below the errors measured.
+        The dtype of the kernel sums (data are drawn in float64, then cast). float32 moves half
+        the bytes; its rounding (about 1e-7 relative) is far below the errors measured.
     progress : bool or None, default False
         A progress bar over the data sets (None: only if the run exceeds two seconds).
     device : str or torch.device, optional
