@@ -238,6 +238,15 @@ def _weights_in_place(d2, kern, inv, floor, shift):
             d2.copy_(w)
 
 
+def _write_sums(block, yt, num, den):
+    """Write one block's kernel sums: ``num = block @ y`` and ``den = block.sum(1)``."""
+    if yt.shape[0] == 1:  # a matrix-vector product and a row sum beat a (b × n)·(n × 2) product
+        torch.mv(block, yt[0], out=num[:, 0])
+    else:
+        torch.mm(block, yt.t(), out=num)
+    torch.sum(block, dim=1, out=den)
+
+
 def _accumulate(block, yt, num, den):
     """Add one block's kernel sums: ``num += block @ y`` and ``den += block.sum(1)``."""
     if yt.shape[0] == 1:  # a matrix-vector product and a row sum beat a (b × n)·(n × 2) product
@@ -359,21 +368,27 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Ke
         return Sums(num, den, value_scale=value_scale)
 
     rows = max(1, min(m, block_size))
+    diagonal = (exclude is not None and m <= n
+                and bool(torch.equal(exclude, torch.arange(m, device=device))))
 
     def work(start, stop, buffers):
         b = stop - start
         d2 = weights[start:stop] if keep_weights else buffers[0][:b]
         squared_distances(q[start:stop], x, out=d2)
-        flat = None
-        if exclude is not None:
-            flat = torch.arange(b, device=device) * n + exclude[start:stop]
-            if kern.log_slope is not None and shift:
-                d2.view(-1).index_fill_(0, flat, math.inf)  # not the row's nearest key
+
+        def leave_out(t, value):  # set each row's excluded entry
+            if diagonal:  # query a is key a (leave-one-out): a strided view of the block
+                t.view(-1)[start::n + 1].fill_(value)
+            else:
+                t.scatter_(1, exclude[start:stop, None], value)
+
+        if exclude is not None and kern.log_slope is not None and shift:
+            leave_out(d2, math.inf)  # not the row's nearest key
         if s_count == 1:
             _weights_in_place(d2, kern, scales[0], floor, shift)
-            if flat is not None:
-                d2.view(-1).index_fill_(0, flat, 0.0)
-            _accumulate(d2, yt, num[0, start:stop], den[0, start:stop])
+            if exclude is not None:
+                leave_out(d2, 0.0)
+            _write_sums(d2, yt, num[0, start:stop], den[0, start:stop])
             return
         if kern.log_slope is not None and shift:
             d2.sub_(d2.amin(dim=1, keepdim=True))  # excluded entries stay inf
@@ -388,9 +403,9 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Ke
                     w.clamp_(min=floor).exp_().masked_fill_(tiny, 0.0)
             else:
                 w.copy_(kern.profile_sq(d2 * c))
-            if flat is not None:
-                w.view(-1).index_fill_(0, flat, 0.0)
-            _accumulate(w, yt, num[g, start:stop], den[g, start:stop])
+            if exclude is not None:
+                leave_out(w, 0.0)
+            _write_sums(w, yt, num[g, start:stop], den[g, start:stop])
 
     def new_buffers():
         count = (0 if keep_weights else 1) + (1 if s_count > 1 else 0)
