@@ -6,7 +6,7 @@ The machinery behind the chapter "Attention Pooling by Similarity":
 module             what it holds
 =================  ==================================================================
 ``kernels``        the kernels, as functions of the scaled distance, and their registry
-``regression``     :func:`nadaraya_watson` (attention pooling) and its tensor core
+``regression``     :func:`nadaraya_watson`: attention pooling with a fixed kernel
 ``bandwidth``      widths: Scott's and Silverman's rules, leave-one-out cross-validation
 ``learning``       widths learned by stochastic gradient descent (exercise 2)
 ``density``        Parzen windows and Nadaraya–Watson classification (exercise 1)
@@ -16,20 +16,21 @@ module             what it holds
 ``plot``           the figures
 ``widgets``        the interactive explorers (imported on first use: needs ipywidgets)
 ``device``         CUDA when available, else the CPU; ``NWLIB_DEVICE`` overrides
+``core``           tensor-level building blocks without validation (attention's vocabulary)
 =================  ==================================================================
 """
 import importlib
 
-from . import bandwidth, data, density, kernels, regression, sphere
+from . import bandwidth, core, data, density, kernels, regression, sphere  # noqa: F401 (nwlib.<module>)
 from .bandwidth import LOOResult, loo_cv, scott, silverman
 from .data import make_data, true_function
 from .density import joint_densities, nw_classify, one_hot_labels, parzen_density
 from .device import default_device, to_numpy
 from .kernels import KERNELS, Kernel, get_kernel, kernel_names
-from .regression import attention_weights, nadaraya_watson, squared_distances
+from .regression import nadaraya_watson
 
 __all__ = ["default_device", "to_numpy", "KERNELS", "Kernel", "get_kernel", "kernel_names",
-           "nadaraya_watson", "attention_weights", "squared_distances",
+           "nadaraya_watson",
            "make_data", "true_function", "scott", "silverman", "loo_cv", "LOOResult",
            "parzen_density", "joint_densities", "nw_classify", "one_hot_labels"]
 __version__ = "0.1.0"

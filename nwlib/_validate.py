@@ -3,25 +3,15 @@
 Every message names the argument, says what was wrong and what is expected. Checks run once, where
 a public function receives its arguments; the numerical core assumes valid tensors.
 
-How inputs are reconciled (documented behaviour, not a torch error from deep inside):
-
-* **Containers.** A Python list (nested for 2-D), a numpy array or a torch tensor. A scalar is one
-  point (or one value). Booleans count as 0 and 1; integers and Python fractions become floats.
-  Strings, ``None``, dicts, sets, generators, ragged lists and complex numbers are refused.
-* **Dtype.** The widest floating dtype among the data arrays wins (``float64`` if any of them is
-  ``float64``; a Python list of floats is read by numpy as ``float64``). When none is floating, the
-  result is torch's default dtype (``float32``). Half precision is computed in ``float32``, because
-  kernel sums lose too many digits in 16 bits. The width σ takes the data's dtype.
-* **Device.** Every input, on whatever device, is moved to the computing device chosen by
-  :func:`nwlib.device.default_device`; results are returned there.
-* **Values.** NaN and ±inf are refused, and so are coordinates so large that their squared
-  distances would overflow the dtype (they would silently turn every weight into NaN).
+How inputs are reconciled (containers, dtypes, devices, values) is described in CONTRIBUTING.md.
+A wrong type is a TypeError; a value out of range (NaN included) a ValueError.
 """
 from __future__ import annotations
 
 import collections.abc as cabc
 import math
 import numbers
+import os
 
 import numpy as np
 import torch
@@ -110,6 +100,9 @@ def raw_tensor(value, name: str) -> torch.Tensor:
                             "to numbers first (e.g. days since a start date)")
         elif kind not in "biuf":
             raise TypeError(f"{name} must hold real numbers, got values of dtype {arr.dtype}")
+        elif kind == "f" and arr.dtype.itemsize > 8:  # numpy longdouble: torch has no such dtype
+            raise TypeError(f"{name} holds {arr.dtype} (numpy longdouble) values, which torch cannot "
+                            "compute with; convert them first, e.g. with .astype(np.float64)")
         if not arr.flags.c_contiguous or not arr.flags.writeable:
             arr = arr.copy()  # a copy keeps the shape (ascontiguousarray would make a scalar 1-D)
         t = torch.from_numpy(arr)
@@ -211,17 +204,42 @@ def check_sigma(sigma, d: int, *, device, dtype, name: str = "sigma") -> torch.T
             hint = (f"; for example {name}=0.5, or a rule of thumb such as "
                     "nwlib.bandwidth.silverman(x_train)") if width else ""
             raise ValueError(f"{name} must be {expected}, got {_short(sigma)}{hint}")
-        return torch.tensor(value, device=device, dtype=dtype)
+        # a width below the dtype's smallest normal number acts as that number (the nearest key)
+        info = torch.finfo(dtype)
+        return torch.tensor(min(max(value, info.tiny), info.max), device=device, dtype=dtype)
     if sigma is None or isinstance(sigma, _NOT_ARRAYS):
         raise TypeError(f"{name} must be {expected}, got {_describe(sigma)}")
     t = raw_tensor(sigma, name)
     if t.ndim > 1 or (t.ndim == 1 and t.numel() not in (1, d)):
         raise ValueError(f"{name} must be {expected}; got {t.numel()} value(s) of shape "
                          f"{tuple(t.shape)} for data with d = {d} coordinate(s)")
-    t = t.to(device=device, dtype=dtype)
+    t = t.to(device=device)
     if not bool(torch.isfinite(t).all()) or not bool((t > 0).all()):
         raise ValueError(f"{name} must be {expected}, got {_short(t.detach().cpu().tolist())}")
+    info = torch.finfo(dtype)
+    t = t.to(torch.float64).clamp(info.tiny, info.max).to(dtype)
     return t.reshape(()) if t.numel() == 1 else t
+
+
+def check_widths(sigmas, *, device, dtype, name: str = "sigmas") -> torch.Tensor:
+    """Return a grid of widths as a 1-D tensor (one width is a grid of one), positive and finite.
+
+    Widths below the dtype's smallest normal number act as that number, as in :func:`check_sigma`.
+    """
+    if sigmas is None or isinstance(sigmas, _NOT_ARRAYS):
+        raise TypeError(f"{name} must be a list of positive widths, got {_describe(sigmas)}")
+    grid = raw_tensor(sigmas, name)
+    grid = grid.reshape(1) if grid.ndim == 0 else grid
+    if grid.ndim != 1 or grid.numel() == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D list of widths (e.g. "
+                         f"torch.logspace(-1.5, 0.5, 30)), got shape {tuple(grid.shape)}")
+    grid = grid.to(device=device, dtype=torch.float64)
+    bad = ~torch.isfinite(grid) | (grid <= 0)
+    if bool(bad.any()):
+        raise ValueError(f"{name} must all be positive finite widths; got {int(bad.sum())} that "
+                         f"are not: {_short(grid[bad].tolist())}")
+    info = torch.finfo(dtype)
+    return grid.clamp(info.tiny, info.max).to(dtype)
 
 
 def check_choice(value, name: str, choices) -> str:
@@ -243,6 +261,40 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value}")
     return int(value)
+
+
+def check_number(value, name: str, *, positive: bool = False, nonnegative: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite real number (not a bool), of the given sign.
+
+    A value of the wrong type is a TypeError; NaN, ±inf or the wrong sign a ValueError.
+    """
+    kind = "a positive" if positive else "a non-negative" if nonnegative else "a"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {kind} finite number, got {_describe(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number) or (positive and number <= 0) or (nonnegative and number < 0):
+        raise ValueError(f"{name} must be {kind} finite number, got {_short(value)}")
+    return number
+
+
+def check_positive_float(value, name: str) -> float:
+    """Return ``value`` as a float if it is a positive finite real number."""
+    return check_number(value, name, positive=True)
+
+
+def check_dtype(value, name: str = "dtype", choices=(torch.float32, torch.float64)) -> torch.dtype:
+    """Return ``value`` if it is one of the torch dtypes ``choices``."""
+    if value not in choices:
+        raise TypeError(f"{name} must be one of {', '.join(map(str, choices))}, got {_short(value)}")
+    return value
+
+
+def check_optional_bool(value, name: str) -> bool | None:
+    """Return ``value`` if it is True, False or None."""
+    return None if value is None else check_bool(value, name)
 
 
 def check_bool(value, name: str) -> bool:
@@ -294,3 +346,27 @@ def query_points(x_query, d: int, *, device, dtype) -> tuple[torch.Tensor, bool]
     check_finite(q, "x_query")
     check_magnitude(q, "x_query", d)
     return q, scalar
+
+
+def _device_memory(device: torch.device) -> int | None:
+    """Total memory of ``device`` in bytes, or None if unknown."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_weight_memory(m: int, n: int, dtype: torch.dtype, return_weights: bool, *,
+                        device="cpu") -> None:
+    """Refuse, before allocating it, an (m, n) weight matrix larger than the device's memory."""
+    if not return_weights:
+        return
+    size = m * n * torch.finfo(dtype).bits // 8
+    total = _device_memory(torch.device(device))
+    if total is not None and size > total:
+        raise MemoryError(f"the attention weights of {m} queries × {n} training points need "
+                          f"{size / 2 ** 30:.3g} GiB ({dtype}), more than the "
+                          f"{total / 2 ** 30:.3g} GiB of memory of this {torch.device(device).type}; "
+                          "pass return_weights=False to get the estimates only, computed in blocks")

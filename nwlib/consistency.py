@@ -29,17 +29,18 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from . import _engine
 from . import _validate as v
-from .device import default_device, one_cpu_thread
+from .data import true_function
+from .device import default_device
 from .kernels import get_kernel
-from .regression import squared_distances
 
 __all__ = ["additive_target", "theory_slopes", "boundary_slopes", "loglog_slope", "design_queries",
            "error_curve", "oracle_study", "RateStudy", "QUERY_REGIONS"]
@@ -47,26 +48,7 @@ __all__ = ["additive_target", "theory_slopes", "boundary_slopes", "loglog_slope"
 QUERY_REGIONS = ("interior", "all", "edge")
 
 
-def additive_target(x) -> torch.Tensor:
-    """The book's function summed over coordinates: ``f(x) = Σ_j (2 sin x_j + x_j)``.
-
-    Parameters
-    ----------
-    x : array_like, shape (m,) or (m, d)
-
-    Returns
-    -------
-    torch.Tensor, shape (m,)
-
-    References
-    ----------
-    *Dive into Deep Learning*, §11.2, eq. (11.2.3) (the case d = 1).
-    """
-    t = v.raw_tensor(x, "x")
-    if not t.is_floating_point():
-        t = t.to(torch.get_default_dtype())
-    t = v.as_points(t, "x")
-    return (2 * torch.sin(t) + t).sum(dim=1)
+additive_target = true_function  # the name the rate experiment used: the book's f summed over coordinates
 
 
 def theory_slopes(d: int) -> tuple[float, float]:
@@ -75,6 +57,12 @@ def theory_slopes(d: int) -> tuple[float, float]:
     References
     ----------
     Stone (1982): ``n^(−4/(d+4))`` is the minimax rate for twice-differentiable targets.
+
+    Examples
+    --------
+    >>> from nwlib.consistency import theory_slopes
+    >>> theory_slopes(1)
+    (-0.2, -0.8)
     """
     d = v.check_positive_int(d, "d")
     return -1.0 / (d + 4), -4.0 / (d + 4)
@@ -86,6 +74,12 @@ def boundary_slopes(d: int) -> tuple[float, float]:
     References
     ----------
     Fan & Gijbels (1996), §3.2.5: the local-constant fit has O(h) bias at the boundary.
+
+    Examples
+    --------
+    >>> from nwlib.consistency import boundary_slopes
+    >>> boundary_slopes(2)
+    (-0.25, -0.5)
     """
     d = v.check_positive_int(d, "d")
     return -1.0 / (d + 2), -2.0 / (d + 2)
@@ -101,6 +95,13 @@ def loglog_slope(x, y) -> tuple[float, float]:
     Returns
     -------
     (slope, intercept) : (float, float)
+
+    Examples
+    --------
+    >>> from nwlib.consistency import loglog_slope
+    >>> slope, intercept = loglog_slope([10, 100, 1000], [1.0, 0.1, 0.01])
+    >>> round(slope, 12), round(intercept, 6)
+    (-1.0, 2.302585)
     """
     xs = np.asarray(v.raw_tensor(x, "x").detach().cpu(), dtype=float).reshape(-1)
     ys = np.asarray(v.raw_tensor(y, "y").detach().cpu(), dtype=float).reshape(-1)
@@ -139,12 +140,25 @@ def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: 
     Returns
     -------
     torch.Tensor, shape (m, d)
+
+    Examples
+    --------
+    >>> from nwlib.consistency import design_queries
+    >>> design_queries(2, "edge")  # the centres of the square's four sides
+    tensor([[0.0000, 2.5000],
+            [5.0000, 2.5000],
+            [2.5000, 0.0000],
+            [2.5000, 5.0000]], dtype=torch.float64)
     """
     d = v.check_positive_int(d, "d")
     v.check_choice(region, "region", QUERY_REGIONS)
     num = v.check_positive_int(num, "num")
-    if not (math.isfinite(low) and math.isfinite(high) and high > low):
-        raise ValueError(f"need finite low < high, got low={low!r}, high={high!r}")
+    low, high, margin = (v.check_number(value, name) for name, value in
+                         (("low", low), ("high", high), ("margin", margin)))
+    seed = v.check_positive_int(seed, "seed", minimum=0)
+    dtype = v.check_dtype(dtype)
+    if not high > low:
+        raise ValueError(f"high must be larger than low, got low={low!r}, high={high!r}")
     if region == "edge":
         centre = torch.full((2 * d, d), (low + high) / 2, dtype=dtype)
         for j in range(d):
@@ -159,41 +173,11 @@ def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: 
     return a + (b - a) * torch.rand(num, d, generator=gen, dtype=dtype)
 
 
-def _exp_floor(dtype: torch.dtype, n: int) -> float:
-    # Clamping logits at log(eps) − log(n) − 5 changes a row sum that contains a 1 by less than
-    # eps/100: exact to rounding, and far above the subnormal range where exp is slow.
-    return math.log(torch.finfo(dtype).eps) - math.log(max(n, 1)) - 5.0
-
-
 def _estimates_over_widths(x, y, q, sigmas, kern, max_elements: int) -> torch.Tensor:
-    """Nadaraya–Watson estimates (S, m) at queries q for every width of the 1-D tensor sigmas.
-
-    Queries go in row blocks of about ``max_elements`` kernel values (cache sized); each block's
-    squared distances are computed once and reused for every width.
-    """
-    m, n = q.shape[0], x.shape[0]
-    out = torch.empty(sigmas.shape[0], m, dtype=x.dtype, device=x.device)
-    rows = max(1, min(m, max_elements // max(n, 1)))
-    floor = _exp_floor(x.dtype, n)
-    coefs = (1.0 / (sigmas * sigmas)).tolist()
-    buf = torch.empty(rows, n, dtype=x.dtype, device=x.device)
-    den = torch.empty(rows, dtype=x.dtype, device=x.device)
-    for start in range(0, m, rows):
-        stop = min(start + rows, m)
-        d2 = squared_distances(q[start:stop], x)
-        w = buf[: stop - start]
-        if kern.log_slope is not None:
-            d2 -= d2.amin(dim=1, keepdim=True)  # softmax shift: each row's largest weight is 1
-        for i, c in enumerate(coefs):
-            if kern.log_slope is not None:
-                torch.mul(d2, -kern.log_slope * c, out=w)
-                w.clamp_(min=floor).exp_()
-            else:
-                w.copy_(kern.profile_sq(d2 * c))
-            torch.mv(w, y, out=out[i, start:stop])
-            torch.sum(w, dim=1, out=den[: stop - start])
-            out[i, start:stop] /= den[: stop - start]  # 0/0 = NaN for an empty window
-    return out
+    """Nadaraya–Watson estimates (S, m) at queries q for every width of the 1-D tensor sigmas."""
+    rows = max(1, max_elements // (2 * max(x.shape[0], 1)))  # two (rows, n) buffers
+    sums = _engine.kernel_sums(q, x, y[:, None], kern, grid=sigmas, block_size=rows)
+    return sums.estimates()[:, :, 0]
 
 
 def error_curve(x_train, y_train, x_query, truth, sigmas, kernel="gaussian", *,
@@ -229,11 +213,19 @@ def error_curve(x_train, y_train, x_query, truth, sigmas, kernel="gaussian", *,
     References
     ----------
     Härdle, W. (1990). *Applied Nonparametric Regression*, §4.1 (the averaged squared error).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.consistency import error_curve
+    >>> from nwlib.data import make_data
+    >>> data = make_data(n=40, seed=0, dtype=torch.float64)
+    >>> error_curve(data.x_train, data.y_train, data.x_val, data.y_val, [0.1, 0.5])
+    tensor([0.4822, 0.5811], dtype=torch.float64)
     """
     device = default_device(device)
     kern = get_kernel(kernel)
     x, y, _, dtype, (f,) = v.training_set(x_train, y_train, device=device, extra=(("truth", truth),))
-    s = v.raw_tensor(sigmas, "sigmas")
     if y.shape[1] != 1:
         raise ValueError(f"y_train must be one value per point (shape (n,)), got {y.shape[1]} columns")
     q, _ = v.query_points(x_query, x.shape[1], device=device, dtype=dtype)
@@ -242,20 +234,11 @@ def error_curve(x_train, y_train, x_query, truth, sigmas, kernel="gaussian", *,
         raise ValueError(f"truth must have one value per query: {q.shape[0]} queries, "
                          f"{f.shape[0]} values")
     v.check_finite(f, "truth")
-    s = _check_grid(s, device, dtype)
+    s = v.check_widths(sigmas, device=device, dtype=dtype)
     max_elements = v.check_positive_int(max_elements, "max_elements")
-    with torch.no_grad(), one_cpu_thread():
+    with torch.no_grad():
         est = _estimates_over_widths(x, y[:, 0], q, s, kern, max_elements)
         return ((est - f) ** 2).mean(dim=1)
-
-
-def _check_grid(s, device, dtype):
-    if s.ndim != 1 or s.numel() == 0:
-        raise ValueError(f"sigmas must be a non-empty 1-D list of widths, got shape {tuple(s.shape)}")
-    s = s.to(device=device, dtype=dtype)
-    if not bool(torch.isfinite(s).all()) or not bool((s > 0).all()):
-        raise ValueError("sigmas must all be positive and finite")
-    return s
 
 
 def _refined_minimum(log_s: np.ndarray, log_e: np.ndarray) -> tuple[float, float, bool]:
@@ -323,7 +306,8 @@ class RateStudy:
 
 def _data_seed(seed: int, n: int, d: int, rep: int) -> int:
     # distinct, reproducible streams for every (study seed, n, d, repetition)
-    return (((seed * 1_000_003 + d) * 1_000_003 + n) * 1_000_003 + rep) % (2 ** 63)
+    state = np.random.SeedSequence([seed, d, n, rep]).generate_state(2, dtype=np.uint32)
+    return (int(state[0]) << 31) | (int(state[1]) >> 1)  # 62 bits: a valid torch seed
 
 
 def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interior",
@@ -358,13 +342,13 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
     low, high : float, default 0 and 5
         The design's cube.
     target : callable, optional
-        ``f`` mapping an (m, d) tensor to (m,); default :func:`additive_target`.
+        ``f`` mapping an (m, d) tensor to (m,); default :func:`nwlib.data.true_function`.
     kernel : str or callable, default "gaussian"
     seed : int, default 0
         The study's seed: the same seed gives the same numbers.
     dtype : torch.float32 or torch.float64, default float32
-        The dtype of the kernel sums (data are drawn in float64, then cast). float32 is twice as
-        fast; its rounding (about 1e-7 relative) is far below the errors measured.
+        The dtype of the kernel sums (data are drawn in float64, then cast). float32 moves half
+        the bytes; its rounding (about 1e-7 relative) is far below the errors measured.
     progress : bool or None, default False
         A progress bar over the data sets (None: only if the run exceeds two seconds).
     device : str or torch.device, optional
@@ -381,6 +365,13 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
     References
     ----------
     Mack & Silverman (1982); Stone (1982).
+
+    Examples
+    --------
+    >>> from nwlib.consistency import oracle_study
+    >>> study = oracle_study([100, 400], seeds=2, sigmas=[0.1, 0.2, 0.4, 0.8, 1.6])
+    >>> study.errors.shape  # (sample sizes, seeds, widths)
+    torch.Size([2, 2, 5])
     """
     device = default_device(device)
     d = v.check_positive_int(d, "d")
@@ -394,20 +385,17 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
         if isinstance(k, float) and not k.is_integer():
             raise ValueError(f"ns must hold whole sample sizes, got {k!r}")
         ns_list.append(v.check_positive_int(int(k), "each n in ns", minimum=2))
-    for name, value in (("noise", noise), ("low", low), ("high", high), ("margin", margin)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise TypeError(f"{name} must be a finite number, got {value!r}")
-    if noise < 0:
-        raise ValueError(f"noise must be non-negative, got {noise!r}")
-    target = additive_target if target is None else target
+    noise = v.check_number(noise, "noise", nonnegative=True)
+    low, high, margin = (v.check_number(value, name) for name, value in
+                         (("low", low), ("high", high), ("margin", margin)))
+    target = true_function if target is None else target
     if not callable(target):
         raise TypeError(f"target must be a callable f(x) of (m, d) points, got {type(target).__name__}")
     kern = get_kernel(kernel)
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    dtype = v.check_dtype(dtype)
     f64 = torch.float64
     grid = (torch.exp(torch.linspace(math.log(0.01), math.log(3.0), 48, dtype=f64)) if sigmas is None
-            else _check_grid(v.raw_tensor(sigmas, "sigmas"), "cpu", f64))
+            else v.check_widths(sigmas, device="cpu", dtype=f64))
     grid, _ = torch.sort(grid)
     if isinstance(region, str):
         v.check_choice(region, "region", QUERY_REGIONS)
@@ -428,18 +416,23 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
     total = len(ns_list) * seeds
     bar = tqdm(total=total, desc=f"oracle widths, d={d}", disable=progress is False,
                delay=0 if progress else 2.0, leave=False)
-    try:
-        with torch.no_grad(), one_cpu_thread():
+
+    def run():  # many small operations: one thread (see nwlib._engine)
+        with torch.no_grad():
             for a, n in enumerate(ns_list):
                 for r in range(seeds):
+                    _engine.raise_if_stopped()
                     gen = torch.Generator().manual_seed(_data_seed(seed, n, d, r))
                     x = low + (high - low) * torch.rand(n, d, generator=gen, dtype=f64)
                     eps = noise * torch.randn(n, generator=gen, dtype=f64)
                     y = v.raw_tensor(target(x), "target(x)").to(f64).reshape(-1) + eps
                     x, y = x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
-                    est = _estimates_over_widths(x, y, q, sig_dev, kern, 2 ** 18)
+                    est = _estimates_over_widths(x, y, q, sig_dev, kern, _engine.CPU_BLOCK_ELEMENTS)
                     errors[a, r] = ((est - truth_q) ** 2).mean(dim=1).to(device="cpu", dtype=f64)
                     bar.update(1)
+
+    try:
+        _engine.single_threaded(run)
     finally:
         bar.close()
 

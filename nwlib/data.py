@@ -1,8 +1,6 @@
 """The book's data: f(x) = 2 sin x + x with Gaussian noise (D2L eq. 11.2.3)."""
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import torch
@@ -15,25 +13,43 @@ MAX_GRID = 10 ** 7  # validation points; a finer grid is a typo, not a plot
 
 
 def true_function(x):
-    """The book's regression target ``f(x) = 2 sin(x) + x``.
+    """The book's regression target ``f(x) = 2 sin(x) + x``, in any dimension.
+
+    .. math::
+
+        f(x) = \\sum_{j=1}^d (2 \\sin x_j + x_j)
 
     Parameters
     ----------
-    x : array_like or torch.Tensor
+    x : array_like, shape () or (m,), or (m, d) points
+        Numbers (one coordinate each), or ``m`` points of ``d`` coordinates.
 
     Returns
     -------
     torch.Tensor
-        ``f(x)``, same shape (and dtype, for a floating tensor).
+        ``f`` elementwise for shape () or (m,); for points (m, d), shape (m,), the sum over the
+        coordinates. Floating tensors keep their dtype.
 
     References
     ----------
-    *Dive into Deep Learning*, §11.2, eq. (11.2.3).
+    *Dive into Deep Learning*, §11.2, eq. (11.2.3) (the case d = 1).
+
+    Examples
+    --------
+    >>> from nwlib.data import true_function
+    >>> true_function([0.0, 1.5])
+    tensor([0.0000, 3.4950], dtype=torch.float64)
+    >>> true_function([[0.0, 1.5]])  # one point in two dimensions
+    tensor([3.4950], dtype=torch.float64)
     """
     t = v.raw_tensor(x, "x")
     if not t.is_floating_point():
         t = t.to(torch.get_default_dtype())
-    return 2 * torch.sin(t) + t
+    if t.ndim > 2:
+        raise ValueError(f"x must be numbers (shape (m,)) or points (shape (m, d)), got a "
+                         f"{t.ndim}-D array of shape {tuple(t.shape)}")
+    f = 2 * torch.sin(t) + t
+    return f.sum(dim=1) if t.ndim == 2 else f
 
 
 @dataclass(frozen=True)
@@ -83,20 +99,23 @@ def make_data(n: int = 40, noise: float = 1.0, seed: int = 0, *, high: float = 5
     References
     ----------
     *Dive into Deep Learning*, §11.2.1 "Kernels and Data".
+
+    Examples
+    --------
+    >>> from nwlib.data import make_data
+    >>> data = make_data(n=40, seed=0)
+    >>> data.x_train.shape, data.x_val.shape
+    (torch.Size([40]), torch.Size([51]))
     """
     n = v.check_positive_int(n, "n")
     seed = v.check_positive_int(seed, "seed", minimum=0)
-    for name, value, allow_zero in (("noise", noise, True), ("high", high, False), ("step", step, False)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name} must be a number, got {v._describe(value)}")
-        if not (value >= 0 if allow_zero else value > 0) or not math.isfinite(value):
-            raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} "
-                             f"finite number, got {value!r}")
+    noise = v.check_number(noise, "noise", nonnegative=True)
+    high = v.check_number(high, "high", positive=True)
+    step = v.check_number(step, "step", positive=True)
     if high / step > MAX_GRID:
         raise ValueError(f"step={step!r} gives about {high / step:.3g} validation points on "
                          f"[0, {high!r}]; use a step of at least {high / MAX_GRID:.3g}")
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    dtype = v.check_dtype(dtype)
     gen = torch.Generator().manual_seed(seed)
     x_train, _ = torch.sort(torch.rand(n, generator=gen, dtype=torch.float64) * high)
     eps = torch.randn(n, generator=gen, dtype=torch.float64) * noise

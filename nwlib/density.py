@@ -26,43 +26,12 @@ from __future__ import annotations
 import torch
 
 from . import _validate as v
+from .core import kernel_sums
 from .device import default_device
 from .kernels import Kernel, get_kernel
-from .regression import (CPU_BLOCK_ELEMENTS, CUDA_BLOCK_ELEMENTS, _exp_floor, nadaraya_watson,
-                         squared_distances)
+from .regression import nadaraya_watson
 
-__all__ = ["parzen_density", "joint_densities", "one_hot_labels", "nw_classify", "kernel_sums"]
-
-
-def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, sigma: torch.Tensor,
-                kern: Kernel, *, block_size: int | None = None) -> torch.Tensor:
-    """Return ``S[a] = Σ_i k(‖(q_a − x_i) / σ‖) · values_i``, shape (m, k), unnormalised.
-
-    A pure tensor function (no validation): ``q`` (m, d), ``x`` (n, d), ``values`` (n, k), σ a
-    scalar or (d,) tensor. Queries are processed in blocks, so memory is O(block × n). Gaussian
-    kernel values below ``e^−700`` (float64; ``e^−80`` in float32) count as 0.
-    """
-    q, x = q / sigma, x / sigma  # per-coordinate widths become a unit width
-    m, n = q.shape[0], x.shape[0]
-    if block_size is None:
-        budget = CUDA_BLOCK_ELEMENTS if q.device.type == "cuda" else CPU_BLOCK_ELEMENTS
-        block_size = max(1, budget // max(n, 1))
-    out = torch.empty(m, values.shape[1], dtype=q.dtype, device=q.device)
-    buffer = torch.empty(min(block_size, max(m, 1)), n, dtype=q.dtype, device=q.device)
-    floor = _exp_floor(q.dtype)
-    for start in range(0, m, block_size):
-        stop = min(start + block_size, m)
-        d2 = squared_distances(q[start:stop], x, out=buffer[: stop - start])
-        if kern.log_slope is not None:
-            # exp of a very negative number is slow on CPUs (subnormals), and below e^floor it is
-            # nothing next to the rounding of any density worth reporting: flush those values to 0.
-            logits = d2.mul_(-kern.log_slope)
-            tiny = logits < floor
-            w = logits.clamp_(min=floor).exp_().masked_fill_(tiny, 0.0)
-        else:
-            w = kern.profile_sq(d2)
-        torch.mm(w, values, out=out[start:stop])
-    return out
+__all__ = ["parzen_density", "joint_densities", "one_hot_labels", "nw_classify"]
 
 
 def _density_scale(kern: Kernel, sigma: torch.Tensor, d: int, n: int) -> float:
@@ -127,6 +96,12 @@ def parzen_density(x_train, x_query, kernel="gaussian", sigma=1.0, *, device=Non
     ----------
     Parzen (1962); Rosenblatt (1956); Silverman, B. W. (1986). *Density Estimation for
     Statistics and Data Analysis*, §4.2.
+
+    Examples
+    --------
+    >>> from nwlib.density import parzen_density
+    >>> parzen_density([0.0], [0.0, 1.0], sigma=1.0)  # the standard normal density
+    tensor([0.3989, 0.2420], dtype=torch.float64)
     """
     device = default_device(device)
     kern = get_kernel(kernel)
@@ -158,6 +133,14 @@ def one_hot_labels(labels, num_classes: int | None = None, *, n: int | None = No
         that is not ``n``; an empty array.
     TypeError
         For non-numeric labels or a non-integer ``num_classes``.
+
+    Examples
+    --------
+    >>> from nwlib.density import one_hot_labels
+    >>> one_hot_labels([0, 2, 1])
+    tensor([[1., 0., 0.],
+            [0., 0., 1.],
+            [0., 1., 0.]])
     """
     device = default_device(device)
     t = v.raw_tensor(labels, "labels")
@@ -218,6 +201,12 @@ def joint_densities(x_train, labels, x_query, kernel="gaussian", sigma=1.0, *,
     References
     ----------
     Parzen (1962); *Dive into Deep Learning*, §11.2, exercise 1.
+
+    Examples
+    --------
+    >>> from nwlib.density import joint_densities
+    >>> joint_densities([0.0, 1.0], [0, 1], [0.0], sigma=1.0)
+    tensor([[0.1995, 0.1210]], dtype=torch.float64)
     """
     device = default_device(device)
     kern = get_kernel(kernel)
@@ -267,6 +256,12 @@ def nw_classify(x_train, labels, x_query, kernel="gaussian", sigma=1.0, *,
     ----------
     Nadaraya (1964); Watson (1964); *Dive into Deep Learning*, §11.2, eq. (11.2.2) with one-hot
     values.
+
+    Examples
+    --------
+    >>> from nwlib.density import nw_classify
+    >>> nw_classify([0.0, 1.0], [0, 1], [0.0], sigma=1.0)  # the joint densities, normalised
+    tensor([[0.6225, 0.3775]], dtype=torch.float64)
     """
     device = default_device(device)
     x = v.raw_tensor(x_train, "x_train")

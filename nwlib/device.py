@@ -36,6 +36,12 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
     ------
     ValueError
         If the device string is not one torch understands, or names CUDA on a machine without it.
+
+    Examples
+    --------
+    >>> from nwlib.device import default_device
+    >>> default_device("cpu")
+    device(type='cpu')
     """
     source = "device"
     if device is None:
@@ -57,7 +63,15 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
 
 
 def to_numpy(t) -> np.ndarray:
-    """Return a numpy copy of a tensor (any device, with or without grad), array or list."""
+    """Return a numpy copy of a tensor (any device, with or without grad), array or list.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.device import to_numpy
+    >>> to_numpy(torch.tensor([1.0, 2.0]))
+    array([1., 2.], dtype=float32)
+    """
     if isinstance(t, torch.Tensor):
         return t.detach().cpu().numpy()
     return np.asarray(t)
@@ -65,11 +79,11 @@ def to_numpy(t) -> np.ndarray:
 
 @contextmanager
 def one_cpu_thread():
-    """Run torch's CPU operations on one thread inside the block, then restore the setting.
+    """Run torch's CPU operations on the calling thread alone inside the block, then restore.
 
-    For many small tensor operations (width learning, the rate experiment, a slider's redraw),
-    threads cost more in synchronisation than they save: on a loaded 2-core machine two threads
-    ran 5 to 10 times slower than one, and waking a second thread cost up to 100 ms.
+    For many small tensor operations threads cost more in synchronisation than they save. nwlib's
+    own modules do not use this (they run such loops through ``nwlib._engine.single_threaded``,
+    which leaves the caller's setting alone); it stays for callers that draw on this thread.
     """
     before = torch.get_num_threads()
     torch.set_num_threads(1)

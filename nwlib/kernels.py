@@ -26,13 +26,13 @@ Silverman, B. W. (1986). *Density Estimation for Statistics and Data Analysis*, 
 from __future__ import annotations
 
 import math
-import numbers
+import types
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
-from ._validate import _describe, raw_tensor
+from ._validate import _describe, check_positive_int, raw_tensor
 
 __all__ = ["Kernel", "KERNELS", "ALIASES", "get_kernel", "kernel_names",
            "gaussian", "boxcar", "constant", "triangular", "epanechnikov"]
@@ -44,7 +44,7 @@ def _unit_ball_volume(d: int) -> float:
 
 @dataclass(frozen=True)
 class Kernel:
-    """A radial kernel ``k(u)`` of the scaled distance ``u ≥ 0``.
+    """A radial kernel ``k(u)`` of the scaled distance ``u ≥ 0``: what it is, in one record.
 
     Attributes
     ----------
@@ -53,15 +53,27 @@ class Kernel:
     profile_sq : callable
         ``k`` as a function of ``u²`` (avoids a square root on the hot path).
     log_slope : float or None
-        ``c`` for kernels of the form ``k(u) = exp(−c·u²)`` (the Gaussian, ``c = ½``). Such kernels
-        are normalised in the log domain (a max-shifted softmax), so they never give 0/0, however
-        small the width.
+        The log form: ``c`` for kernels ``k(u) = exp(−c·u²)`` (the Gaussian, ``c = ½``). nwlib sums
+        such kernels in the log domain (a max-shifted softmax), so they never give 0/0, however
+        small the width. ``None`` for kernels without a log form.
     radius : float
-        ``k(u) = 0`` for ``u > radius`` (``inf`` for kernels with unbounded support).
+        The support: ``k(u) = 0`` for ``u > radius`` (``inf`` for unbounded support).
     formula : str
         The formula, for plots and error messages.
     radial_mass : callable or None
-        ``d ↦ ∫_{R^d} k(‖u‖) du``, used to turn the kernel into a density; ``None`` if not integrable.
+        ``d ↦ ∫_{R^d} k(‖u‖) du`` in closed form; ``None`` if not integrable (or unknown).
+    variance : float or None
+        ``∫u²k(u)du / ∫k(u)du`` in one dimension, in closed form; ``None`` if not integrable.
+    custom : bool
+        Whether ``profile_sq`` wraps a user's callable (then nwlib calls it from one thread only).
+
+    Examples
+    --------
+    >>> from nwlib.kernels import KERNELS
+    >>> KERNELS["boxcar"].std() ** 2
+    0.3333333333333333
+    >>> KERNELS["gaussian"].log_slope, KERNELS["triangular"].radius
+    (0.5, 1.0)
     """
 
     name: str
@@ -70,6 +82,8 @@ class Kernel:
     radius: float
     formula: str
     radial_mass: Callable[[int], float] | None = None
+    variance: float | None = None
+    custom: bool = False
 
     def __call__(self, u) -> torch.Tensor:
         """Evaluate ``k(u)`` elementwise; ``u`` may be negative (only ``|u|`` counts)."""
@@ -94,37 +108,39 @@ class Kernel:
         Raises
         ------
         ValueError
-            For a kernel that is not integrable (the constant kernel) or a non-positive ``d``.
+            For a kernel that is not integrable (the constant kernel), or ``d < 1``.
+        TypeError
+            For a ``d`` that is not an integer.
+
+        Examples
+        --------
+        >>> from nwlib.kernels import KERNELS
+        >>> round(KERNELS["gaussian"].normalizer(1), 6)  # 1 / √(2π)
+        0.398942
         """
-        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
-            raise ValueError(f"d must be a positive integer dimension, got {d!r}")
-        d = int(d)
+        d = check_positive_int(d, "d")
         if self.radial_mass is None:
-            why = ("does not integrate to a finite value" if KERNELS.get(self.name) is self else
-                   "is a custom callable, which nwlib does not integrate (its normalising "
-                   "constant is unknown)")
+            why = ("is a custom callable, which nwlib does not integrate (its normalising "
+                   "constant is unknown)" if self.custom else "does not integrate to a finite value")
             raise ValueError(f"the {self.name!r} kernel {why}, so it defines no density; use "
                              "'gaussian', 'boxcar', 'triangular' or 'epanechnikov'")
         return 1.0 / self.radial_mass(d)
-
 
     def std(self) -> float:
         """Standard deviation of ``u`` under the kernel read as a 1-D density, ``√(∫u²k / ∫k)``.
 
         Kernels with equal ``std`` have equal effective widths: a boxcar of width ``√3·σ`` averages
-        over the same spread as a Gaussian of width ``σ``. Computed by the trapezoidal rule.
+        over the same spread as a Gaussian of width ``σ``. Closed forms: Silverman (1986), Table 3.1.
 
         Raises
         ------
         ValueError
-            For a kernel that is not integrable (the constant kernel).
+            For a kernel that is not integrable (the constant kernel) or a custom callable.
         """
-        if self.radial_mass is None:
-            raise ValueError(f"the {self.name!r} kernel is not integrable, so it has no standard deviation")
-        reach = self.radius if self.compact else 40.0
-        u = torch.linspace(-reach, reach, 400001, dtype=torch.float64)
-        k = self(u)
-        return math.sqrt(torch.trapezoid(u * u * k, u) / torch.trapezoid(k, u))
+        if self.variance is None:
+            raise ValueError(f"the {self.name!r} kernel is not integrable (or its moments are "
+                             "unknown), so it has no standard deviation")
+        return math.sqrt(self.variance)
 
 
 def _gaussian_sq(u2):
@@ -147,24 +163,33 @@ def _epanechnikov_sq(u2):
     return 0.75 * torch.clamp(1 - u2, min=0)
 
 
+# The variances are ∫u²k / ∫k in 1-D: 1, 1/3, 1/6 and 1/5 (Silverman 1986, Table 3.1).
 gaussian = Kernel("gaussian", _gaussian_sq, 0.5, math.inf, "exp(−u²/2)",
-                  lambda d: (2 * math.pi) ** (d / 2))
-boxcar = Kernel("boxcar", _boxcar_sq, None, 1.0, "1 if |u| ≤ 1 else 0",
-                _unit_ball_volume)
-constant = Kernel("constant", _constant_sq, None, math.inf, "1", None)
+                  lambda d: (2 * math.pi) ** (d / 2), 1.0)
+boxcar = Kernel("boxcar", _boxcar_sq, None, 1.0, "1 if |u| ≤ 1 else 0", _unit_ball_volume, 1 / 3)
+constant = Kernel("constant", _constant_sq, None, math.inf, "1", None, None)
 # ∫ (1 − ‖u‖) du over the unit ball = V_d · d · ∫₀¹ (1 − r) r^(d−1) dr = V_d / (d + 1)
 triangular = Kernel("triangular", _triangular_sq, None, 1.0, "max(0, 1 − |u|)",
-                    lambda d: _unit_ball_volume(d) / (d + 1))
+                    lambda d: _unit_ball_volume(d) / (d + 1), 1 / 6)
 # ∫ ¾ (1 − ‖u‖²) du over the unit ball = ¾ · V_d · 2 / (d + 2); equals 1 for d = 1
 epanechnikov = Kernel("epanechnikov", _epanechnikov_sq, None, 1.0, "¾(1 − u²) if |u| ≤ 1 else 0",
-                      lambda d: 0.75 * _unit_ball_volume(d) * 2 / (d + 2))
+                      lambda d: 0.75 * _unit_ball_volume(d) * 2 / (d + 2), 1 / 5)
 
-KERNELS: dict[str, Kernel] = {k.name: k for k in (gaussian, boxcar, constant, triangular, epanechnikov)}
-ALIASES: dict[str, str] = {"epanechikov": "triangular"}
+# Read-only views: the registry is the one source of kernel names (plots and menus read it).
+KERNELS = types.MappingProxyType({k.name: k for k in (gaussian, boxcar, constant, triangular,
+                                                      epanechnikov)})
+ALIASES = types.MappingProxyType({"epanechikov": "triangular"})
 
 
 def kernel_names() -> list[str]:
-    """Return the names :func:`get_kernel` accepts, aliases included."""
+    """Return the names :func:`get_kernel` accepts, aliases included.
+
+    Examples
+    --------
+    >>> from nwlib.kernels import kernel_names
+    >>> kernel_names()
+    ['gaussian', 'boxcar', 'constant', 'triangular', 'epanechnikov', 'epanechikov']
+    """
     return list(KERNELS) + list(ALIASES)
 
 
@@ -195,7 +220,7 @@ def _from_callable(fn: Callable) -> Kernel:
 
     # Try it once on a few distances (0 included), so a broken callable fails here, at the edge.
     profile_sq(torch.tensor([0.0, 0.25, 1.0, 4.0, 100.0], dtype=torch.get_default_dtype()))
-    return Kernel(name, profile_sq, None, math.inf, f"{name}(u)", None)
+    return Kernel(name, profile_sq, None, math.inf, f"{name}(u)", custom=True)
 
 
 def get_kernel(kernel: str | Kernel | Callable) -> Kernel:
@@ -217,6 +242,15 @@ def get_kernel(kernel: str | Kernel | Callable) -> Kernel:
         For an unknown name (the message lists the valid ones).
     TypeError
         For anything that is neither a string nor callable.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.kernels import get_kernel
+    >>> get_kernel("epanechikov").name  # the book's spelling names the triangular kernel
+    'triangular'
+    >>> get_kernel(lambda u: torch.exp(-u.abs())).name
+    '<lambda>'
     """
     if isinstance(kernel, Kernel):
         return kernel

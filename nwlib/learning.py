@@ -20,16 +20,15 @@ Kingma, D. P. & Ba, J. (2015). Adam: a method for stochastic optimization. *ICLR
 """
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import torch
 from tqdm.auto import tqdm
 
+from . import _engine
 from . import _validate as v
 from .bandwidth import silverman
-from .device import default_device, one_cpu_thread
+from .device import default_device
 from .kernels import Kernel, get_kernel
 
 __all__ = ["learn_width", "width_objective", "WidthFit", "OBJECTIVES", "OPTIMIZERS", "SCHEDULES"]
@@ -86,22 +85,7 @@ def _check_kernel(kernel) -> Kernel:
 def _pooled(x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor, sigma: torch.Tensor, kern: Kernel,
             leave_out: bool) -> torch.Tensor:
     """Estimates at the training points ``x[idx]``, differentiable in σ; shape (b, k)."""
-    q = x[idx]
-    u2 = (((q.unsqueeze(1) - x.unsqueeze(0)) / sigma) ** 2).sum(-1)  # (b, n)
-    rows = torch.arange(idx.shape[0], device=x.device)
-    if kern.log_slope is not None:
-        logits = -kern.log_slope * u2
-        if leave_out:
-            logits = logits.index_put((rows, idx), torch.tensor(float("-inf"), dtype=x.dtype,
-                                                                device=x.device))
-        # the max-shifted softmax: finite however small σ is
-        w = torch.softmax(logits, dim=1)
-    else:
-        w = kern.profile_sq(u2)
-        if leave_out:
-            w = w.index_put((rows, idx), torch.tensor(0.0, dtype=x.dtype, device=x.device))
-        w = w / w.sum(dim=1, keepdim=True)
-    return w @ y
+    return _engine.dense_weights(x[idx], x, sigma, kern, idx if leave_out else None) @ y
 
 
 def _loss(x, y, idx, sigma, kern, leave_out) -> torch.Tensor:
@@ -148,6 +132,15 @@ def width_objective(x_train, y_train, sigma, *, objective: str = "loo", kernel="
     References
     ----------
     Härdle, W. (1990). *Applied Nonparametric Regression*, §5.1. Cambridge University Press.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.data import make_data
+    >>> from nwlib.learning import width_objective
+    >>> data = make_data(n=40, seed=0, dtype=torch.float64)
+    >>> round(width_objective(data.x_train, data.y_train, 0.5), 4)
+    0.7424
     """
     device, kern, x, y, dtype = _validated(x_train, y_train, objective, kernel, device)
     sig = v.check_sigma(sigma, x.shape[1], device=device, dtype=dtype)
@@ -173,14 +166,6 @@ def _initial_log_width(sigma0, x, per_coordinate, device, dtype) -> torch.Tensor
     if per_coordinate:
         start = start.expand(d) if start.ndim == 0 else start
     return start.log().clone()
-
-
-def _check_positive_float(value, name) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
@@ -248,18 +233,26 @@ def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
     References
     ----------
     Härdle (1990), §5.1; Robbins & Monro (1951); Kingma & Ba (2015).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.data import make_data
+    >>> from nwlib.learning import learn_width
+    >>> data = make_data(n=40, seed=0, dtype=torch.float64)
+    >>> fit = learn_width(data.x_train, data.y_train, steps=50, progress=False)
+    >>> fit.sigma, fit.steps
+    (tensor(0.6374, dtype=torch.float64), 50)
     """
     device, kern, x, y, dtype = _validated(x_train, y_train, objective, kernel, device)
-    if not isinstance(per_coordinate, bool):
-        raise TypeError(f"per_coordinate must be True or False, got {per_coordinate!r}")
+    per_coordinate = v.check_bool(per_coordinate, "per_coordinate")
     steps = v.check_positive_int(steps, "steps")
     batch_size = v.check_positive_int(batch_size, "batch_size")
-    lr = _check_positive_float(lr, "lr")
+    lr = v.check_positive_float(lr, "lr")
     v.check_choice(optimizer, "optimizer", OPTIMIZERS)
     v.check_choice(schedule, "schedule", SCHEDULES)
     seed = v.check_positive_int(seed, "seed", minimum=0)
-    if progress is not None and not isinstance(progress, bool):
-        raise TypeError(f"progress must be True, False or None, got {progress!r}")
+    progress = v.check_optional_bool(progress, "progress")
     if not dtype.is_floating_point:
         dtype = torch.get_default_dtype()
 
@@ -275,30 +268,37 @@ def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
     history[0] = theta.detach().exp().cpu()
     order, pos = torch.randperm(n, generator=gen), 0
 
+    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+                 if schedule == "cosine" else None)
     bar = tqdm(total=steps, desc=f"learning σ ({objective})", disable=progress is False,
                delay=0 if progress else _PROGRESS_DELAY_S, leave=False)
+
+    def run():  # many small operations: one thread (see nwlib._engine)
+        nonlocal order, pos
+        for t in range(steps):
+            _engine.raise_if_stopped()
+            if pos + batch_size > n:  # a new epoch: a fresh order
+                order, pos = torch.randperm(n, generator=gen), 0
+            idx = order[pos:pos + batch_size].to(device)
+            pos += batch_size
+            opt.zero_grad()
+            loss = _loss(x, y, idx, theta.exp(), kern, leave_out)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"the loss became {float(loss.detach())} at step {t} "
+                    f"(σ = {theta.detach().exp().tolist()}): a compact kernel ({kern.name!r}) left "
+                    "some point with no neighbour inside its window; start from a wider sigma0 or "
+                    "use the Gaussian kernel")
+            loss.backward()
+            opt.step()
+            if scheduler is not None:
+                scheduler.step()
+            losses[t] = loss.detach().cpu()
+            history[t + 1] = theta.detach().exp().cpu()
+            bar.update(1)
+
     try:
-        with one_cpu_thread():
-            for t in range(steps):
-                if pos + batch_size > n:  # a new epoch: a fresh order
-                    order, pos = torch.randperm(n, generator=gen), 0
-                idx = order[pos:pos + batch_size].to(device)
-                pos += batch_size
-                if schedule == "cosine":
-                    for group in opt.param_groups:
-                        group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * t / steps))
-                opt.zero_grad()
-                loss = _loss(x, y, idx, theta.exp(), kern, leave_out)
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(
-                        f"the loss became {float(loss.detach())} at step {t} (σ = {theta.detach().exp().tolist()}): "
-                        f"a compact kernel ({kern.name!r}) left some point with no neighbour inside its "
-                        "window; start from a wider sigma0 or use the Gaussian kernel")
-                loss.backward()
-                opt.step()
-                losses[t] = loss.detach().cpu()
-                history[t + 1] = theta.detach().exp().cpu()
-                bar.update(1)
+        _engine.single_threaded(run)
     finally:
         bar.close()
 

@@ -25,8 +25,8 @@ import torch
 import torch.nn.functional as F
 
 from . import _validate as v
+from ._engine import squared_distances
 from .device import default_device
-from .regression import squared_distances
 
 __all__ = ["random_unit_vectors", "key_bias", "gaussian_logits", "dot_product_logits",
            "sdpa_nadaraya_watson"]
@@ -59,12 +59,17 @@ def random_unit_vectors(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = t
     ----------
     Muller, M. E. (1959). A note on a method for generating points uniformly on n-dimensional
     spheres. *Commun. ACM* 2(4), 19–20.
+
+    Examples
+    --------
+    >>> from nwlib.sphere import random_unit_vectors
+    >>> random_unit_vectors(3, 2).norm(dim=1)
+    tensor([1., 1., 1.], dtype=torch.float64)
     """
     n = v.check_positive_int(n, "n")
     d = v.check_positive_int(d, "d")
     seed = v.check_positive_int(seed, "seed", minimum=0)
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    dtype = v.check_dtype(dtype)
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, d, generator=gen, dtype=torch.float64)
     return (z / z.norm(dim=1, keepdim=True)).to(device=default_device(device), dtype=dtype)
@@ -100,6 +105,12 @@ def key_bias(keys, sigma=1.0, *, device=None) -> torch.Tensor:
     -------
     torch.Tensor, shape (n,)
         Constant (``−1 / (2σ²)``) exactly when every key has norm 1 and σ is one number.
+
+    Examples
+    --------
+    >>> from nwlib.sphere import key_bias, random_unit_vectors
+    >>> key_bias(random_unit_vectors(3, 2), sigma=0.5)  # −1/(2σ²) for every unit key
+    tensor([-2.0000, -2.0000, -2.0000], dtype=torch.float64)
     """
     device = default_device(device)
     k = v.as_points(v.raw_tensor(keys, "keys"), "keys")
@@ -124,6 +135,13 @@ def gaussian_logits(queries, keys, sigma=1.0, *, device=None) -> torch.Tensor:
     Returns
     -------
     torch.Tensor, shape (m, n)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.sphere import gaussian_logits
+    >>> gaussian_logits([[0.0, 0.0]], [[1.0, 0.0], [0.0, 2.0]])
+    tensor([[-0.5000, -2.0000]], dtype=torch.float64)
     """
     q, k, sig = _queries_keys(queries, keys, sigma, default_device(device))
     return -0.5 * squared_distances(q / sig, k / sig)
@@ -148,9 +166,18 @@ def dot_product_logits(queries, keys, sigma=1.0, *, with_key_bias: bool = False,
     Returns
     -------
     torch.Tensor, shape (m, n)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.sphere import dot_product_logits, gaussian_logits, random_unit_vectors
+    >>> keys, query = random_unit_vectors(3, 2), random_unit_vectors(1, 2, seed=1)
+    >>> torch.softmax(dot_product_logits(query, keys), dim=1)  # on the sphere: Gaussian attention
+    tensor([[0.7273, 0.1405, 0.1322]], dtype=torch.float64)
+    >>> torch.softmax(gaussian_logits(query, keys), dim=1)
+    tensor([[0.7273, 0.1405, 0.1322]], dtype=torch.float64)
     """
-    if not isinstance(with_key_bias, bool):
-        raise TypeError(f"with_key_bias must be True or False, got {with_key_bias!r}")
+    with_key_bias = v.check_bool(with_key_bias, "with_key_bias")
     q, k, sig = _queries_keys(queries, keys, sigma, default_device(device))
     q, k = q / sig, k / sig
     logits = q @ k.T
@@ -190,9 +217,18 @@ def sdpa_nadaraya_watson(queries, keys, values, sigma=1.0, *, with_key_bias: boo
     References
     ----------
     Vaswani et al. (2017), eq. (1); Nadaraya (1964); Watson (1964).
+
+    Examples
+    --------
+    >>> from nwlib import nadaraya_watson
+    >>> from nwlib.sphere import random_unit_vectors, sdpa_nadaraya_watson
+    >>> keys, query = random_unit_vectors(3, 2), random_unit_vectors(1, 2, seed=1)
+    >>> sdpa_nadaraya_watson(query, keys, [1.0, 2.0, 3.0], sigma=1.0)
+    tensor([1.4049], dtype=torch.float64)
+    >>> nadaraya_watson(keys, [1.0, 2.0, 3.0], query, sigma=1.0, return_weights=False)
+    tensor([1.4049], dtype=torch.float64)
     """
-    if not isinstance(with_key_bias, bool):
-        raise TypeError(f"with_key_bias must be True or False, got {with_key_bias!r}")
+    with_key_bias = v.check_bool(with_key_bias, "with_key_bias")
     device = default_device(device)
     q, k, sig = _queries_keys(queries, keys, sigma, device)
     vals = v.raw_tensor(values, "values")

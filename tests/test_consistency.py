@@ -6,9 +6,16 @@ import pytest
 import torch
 
 from nwlib import nadaraya_watson
-from nwlib.consistency import (RateStudy, _refined_minimum, additive_target, boundary_slopes,
-                               design_queries, error_curve, loglog_slope, oracle_study,
-                               theory_slopes)
+from nwlib.consistency import (
+    RateStudy,
+    _refined_minimum,
+    boundary_slopes,
+    design_queries,
+    error_curve,
+    loglog_slope,
+    oracle_study,
+    theory_slopes,
+)
 from nwlib.data import true_function
 
 GRID = torch.exp(torch.linspace(math.log(0.03), math.log(2.0), 25, dtype=torch.float64))
@@ -17,14 +24,14 @@ GRID = torch.exp(torch.linspace(math.log(0.03), math.log(2.0), 25, dtype=torch.f
 def draw(n, d, seed=0):
     gen = torch.Generator().manual_seed(seed)
     x = 5 * torch.rand(n, d, generator=gen, dtype=torch.float64)
-    return x, additive_target(x) + torch.randn(n, generator=gen, dtype=torch.float64)
+    return x, true_function(x) + torch.randn(n, generator=gen, dtype=torch.float64)
 
 
 @pytest.mark.parametrize("d", [1, 2, 3])
 def test_error_curve_matches_nadaraya_watson_at_every_width(d):
     x, y = draw(300, d)
     q = design_queries(d, "interior", num=57, seed=1)
-    truth = additive_target(q)
+    truth = true_function(q)
     curve = error_curve(x, y, q, truth, GRID)
     for s, e in zip(GRID.tolist(), curve.tolist()):
         est = nadaraya_watson(x, y, q, sigma=s, return_weights=False)
@@ -34,7 +41,7 @@ def test_error_curve_matches_nadaraya_watson_at_every_width(d):
 def test_error_curve_with_a_compact_kernel_gives_nan_for_empty_windows():
     x, y = draw(30, 1)
     q = torch.tensor([[0.5], [2.5], [4.5]], dtype=torch.float64)
-    truth = additive_target(q)
+    truth = true_function(q)
     curve = error_curve(x, y, q, truth, [1e-4, 1.0], kernel="triangular")
     assert math.isnan(float(curve[0]))
     est = nadaraya_watson(x, y, q, "triangular", 1.0, return_weights=False)
@@ -44,7 +51,7 @@ def test_error_curve_with_a_compact_kernel_gives_nan_for_empty_windows():
 def test_error_curve_does_not_depend_on_the_block_size():
     x, y = draw(500, 2)
     q = design_queries(2, "all", num=101, seed=2)
-    truth = additive_target(q)
+    truth = true_function(q)
     small = error_curve(x, y, q, truth, GRID, max_elements=700)
     large = error_curve(x, y, q, truth, GRID, max_elements=2 ** 24)
     torch.testing.assert_close(small, large, rtol=1e-12, atol=0)
@@ -69,13 +76,6 @@ def test_loglog_slope_recovers_a_power_law():
         loglog_slope([1, 2, 3], [1, 2])
     with pytest.raises(ValueError, match="distinct"):
         loglog_slope([2, 2], [1, 3])
-
-
-def test_additive_target_is_the_book_function_in_one_dimension():
-    x = torch.linspace(0, 5, 11, dtype=torch.float64)
-    torch.testing.assert_close(additive_target(x), true_function(x))
-    x2 = torch.rand(7, 3, dtype=torch.float64)
-    torch.testing.assert_close(additive_target(x2), true_function(x2).sum(dim=1))
 
 
 def test_design_queries():
@@ -169,6 +169,9 @@ def test_a_too_narrow_grid_warns():
     (dict(sigmas=[0.1, -0.2]), ValueError, "sigmas"),
     (dict(target=3.0), TypeError, "target"),
     (dict(noise=-1.0), ValueError, "noise"),
+    (dict(noise=float("nan")), ValueError, "noise"),
+    (dict(noise="loud"), TypeError, "noise"),
+    (dict(low=float("nan")), ValueError, "low"),
     (dict(dtype=torch.int64), TypeError, "dtype"),
     (dict(d=0), ValueError, "d"),
 ])

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nwlib
-from nwlib.density import joint_densities, kernel_sums, nw_classify, one_hot_labels, parzen_density
+from nwlib.density import joint_densities, nw_classify, one_hot_labels, parzen_density
 
 DENSITY_KERNELS = ["gaussian", "boxcar", "triangular", "epanechnikov"]
 F64 = torch.float64
@@ -204,18 +204,6 @@ def test_extra_class_has_zero_density_and_probability():
     q = x[:5]
     assert bool((joint_densities(x, labels, q, num_classes=3)[:, 2] == 0).all())
     assert bool((nw_classify(x, labels, q, num_classes=3)[:, 2] == 0).all())
-
-
-def test_kernel_sums_blocks_agree():
-    x, _ = two_class_data()
-    q = torch.randn(37, 2, generator=torch.Generator().manual_seed(6), dtype=F64)
-    vals = torch.randn(60, 3, generator=torch.Generator().manual_seed(7), dtype=F64)
-    kern = nwlib.get_kernel("triangular")
-    sig = torch.tensor([0.7, 1.3], dtype=F64)
-    full = kernel_sums(q, x, vals, sig, kern)
-    torch.testing.assert_close(kernel_sums(q, x, vals, sig, kern, block_size=5), full)
-    u = ((q[:, None, :] - x[None]) / sig).norm(dim=-1)
-    torch.testing.assert_close(full, kern(u) @ vals)
 
 
 def test_dtypes_follow_inputs():

@@ -7,7 +7,6 @@ import torch
 from nwlib import nadaraya_watson
 from nwlib.bandwidth import loo_cv
 from nwlib.data import make_data, true_function
-from nwlib.device import one_cpu_thread
 from nwlib.learning import WidthFit, learn_width, width_objective
 
 
@@ -132,13 +131,6 @@ def test_float32_input_learns_in_float32():
 def test_progress_bar_can_be_forced(book, capsys):
     learn_width(book.x_train, book.y_train, steps=3, progress=True)
     assert "learning" in capsys.readouterr().err
-
-
-def test_one_cpu_thread_restores_the_setting():
-    before = torch.get_num_threads()
-    with one_cpu_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
 
 
 @pytest.mark.parametrize("kwargs, error, text", [

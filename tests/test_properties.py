@@ -4,6 +4,8 @@ Over random training sets, queries, widths and kernels: the weights form a stoch
 estimate stays in the range of the values, it ignores the order of the training points, follows
 affine maps of the values and translations of the inputs, tends to the mean as σ → ∞ and to the
 nearest neighbour as σ → 0, and every evaluation path (dense, blocked, float32, CUDA) agrees.
+Also the home of the other invariants, each tested once: empty windows, dtypes, and the
+leave-one-out definition.
 
 Tolerances are not guessed: :func:`error_bound` is a first-order bound on how far the estimate can
 move when each scaled distance ``u`` is perturbed by ``δu`` (rounding), computed from a float64
@@ -20,27 +22,21 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
+from _reference import DTYPES, REFERENCE, data, naive_loo
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from nwlib import nadaraya_watson
+from nwlib import _engine, nadaraya_watson
+from nwlib.bandwidth import loo_cv
 from nwlib.data import make_data
+from nwlib.kernels import KERNELS
 
 EPS64 = torch.finfo(torch.float64).eps
 EPS32 = torch.finfo(torch.float32).eps
-ALL_KERNELS = ("gaussian", "boxcar", "constant", "triangular", "epanechnikov")
-COMPACT = ("boxcar", "triangular", "epanechnikov")
+ALL_KERNELS = tuple(KERNELS)
+COMPACT = tuple(name for name, kern in KERNELS.items() if kern.compact)
 # Largest |k'(u)| on the support: boxcar is flat away from its edge (the edge is assumed away).
 LIPSCHITZ = {"boxcar": 0.0, "triangular": 1.0, "epanechnikov": 1.5, "constant": 0.0}
-
-# The kernels written out again, independently of nwlib.kernels, for the reference computations.
-REFERENCE = {
-    "gaussian": lambda u: torch.exp(-u ** 2 / 2),
-    "boxcar": lambda u: (u <= 1).to(u.dtype),
-    "constant": lambda u: torch.ones_like(u),
-    "triangular": lambda u: (1 - u).clamp(min=0),
-    "epanechnikov": lambda u: 0.75 * (1 - u ** 2).clamp(min=0),
-}
 
 PROPERTY = settings(max_examples=80, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -356,3 +352,85 @@ def test_cuda_agrees_with_cpu(p):
         for keep in (True, False):
             gpu, _ = run(p, dtype, device="cuda", return_weights=keep)
             assert_within(gpu, cpu, error_bound(p, rounding_of_u(p, eps), eps))
+
+
+# ------------------------------------------------------------------------------ empty windows
+
+def _query_far_from_data(dtype):
+    x = torch.tensor([0.0, 0.5, 1.0, 1.5], dtype=dtype)
+    y = torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=dtype)
+    q = torch.tensor([0.1, 5.0, 1.4, -3.0, 9.0], dtype=dtype)  # 5.0, -3.0 and 9.0 see nothing
+    return x, y, q, torch.tensor([False, True, False, True, True])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kernel", ["boxcar", "triangular", "epanechnikov"])
+@pytest.mark.parametrize("return_weights", [False, True])
+def test_empty_windows_are_nan_with_one_warning(dtype, kernel, return_weights):
+    x, y, q, empty = _query_far_from_data(dtype)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = nadaraya_watson(x, y, q, kernel, 0.3, return_weights=return_weights)
+    est = out[0] if return_weights else out
+    ours = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(ours) == 1
+    message = str(ours[0].message)
+    assert "3 of 5 queries" in message and "wider sigma" in message and "nearest" in message
+    assert torch.isnan(est[empty]).all() and torch.isfinite(est[~empty]).all()
+    if return_weights:
+        assert torch.isnan(out[1][empty]).all()
+        torch.testing.assert_close(out[1][~empty].sum(1), torch.ones(2, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kernel", ["boxcar", "triangular", "epanechnikov"])
+@pytest.mark.parametrize("return_weights", [False, True])
+def test_empty_windows_fall_back_to_the_nearest_point(dtype, kernel, return_weights):
+    x, y, q, empty = _query_far_from_data(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning with this policy
+        out = nadaraya_watson(x, y, q, kernel, 0.3, return_weights=return_weights, empty="nearest")
+    est = out[0] if return_weights else out
+    assert torch.equal(est[empty], torch.tensor([4.0, 1.0, 4.0], dtype=dtype))
+    reference = nadaraya_watson(x, y, q[~empty], kernel, 0.3, return_weights=False)
+    torch.testing.assert_close(est[~empty], reference)
+    if return_weights:
+        expected = torch.zeros(3, 4, dtype=dtype)
+        expected[[0, 1, 2], [3, 0, 3]] = 1
+        assert torch.equal(out[1][empty], expected)
+
+
+def test_the_gaussian_never_has_an_empty_window():
+    x, y, q, _ = _query_far_from_data(torch.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = nadaraya_watson(x, y, q, "gaussian", 1e-4, return_weights=False)
+    assert torch.equal(est, torch.tensor([1.0, 4.0, 4.0, 1.0, 4.0]))
+
+
+# ------------------------------------------------------------------------------------- dtypes
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_dtype_is_kept(dtype):
+    x, y, q = data(100, 20, dtype=dtype)
+    assert nadaraya_watson(x, y, q, return_weights=False).dtype == dtype
+    est, w = nadaraya_watson(x, y, q)
+    assert est.dtype == w.dtype == dtype
+
+
+# ----------------------------------------------------------------------------- leave-one-out
+
+@pytest.mark.parametrize("kernel", ["gaussian", "boxcar", "epanechnikov"])
+def test_loo_matches_the_definition_across_blocks(monkeypatch, kernel):
+    x, y, _ = data(90, 1, dtype=torch.float64, seed=3)
+    sigmas = [0.005, 0.05, 0.2, 0.6, 3.0]
+    expected = naive_loo(x, y, sigmas, kernel)
+    whole = loo_cv(x, y, sigmas, kernel).scores
+    monkeypatch.setattr(_engine, "CPU_BLOCK_ELEMENTS", 2 * 90 * 7)  # blocks of 7 rows
+    blocked = loo_cv(x, y, sigmas, kernel).scores
+    for scores in (whole, blocked):
+        assert torch.equal(torch.isinf(scores), torch.isinf(expected))
+        fin = torch.isfinite(expected)
+        torch.testing.assert_close(scores[fin], expected[fin], rtol=1e-12, atol=0)
+    if kernel != "gaussian":
+        assert torch.isinf(whole[0])  # at σ = 0.005 some point has no other point in its window

@@ -6,8 +6,13 @@ import torch
 import torch.nn.functional as F
 
 import nwlib
-from nwlib.sphere import (dot_product_logits, gaussian_logits, key_bias, random_unit_vectors,
-                          sdpa_nadaraya_watson)
+from nwlib.sphere import (
+    dot_product_logits,
+    gaussian_logits,
+    key_bias,
+    random_unit_vectors,
+    sdpa_nadaraya_watson,
+)
 
 F64 = torch.float64
 DIMS = [1, 2, 3, 16, 128]

@@ -167,7 +167,13 @@ CASES = [
     # kernels
     ("kernel evaluated on text", lambda: get_kernel("gaussian")("a"), TypeError, ["u", "string"]),
     ("normalizer d = 0", lambda: get_kernel("gaussian").normalizer(0), ValueError,
-     ["d", "positive integer"]),
+     ["d", "integer ≥ 1"]),
+    ("normalizer d a float", lambda: get_kernel("gaussian").normalizer(1.5), TypeError,
+     ["d", "integer"]),
+    ("numpy longdouble data", lambda: nw(np.array([0.0, 1.0], dtype=np.longdouble), [1, 2], Q),
+     TypeError, ["x_train", "float128", "float64"]),
+    ("make_data noise NaN", lambda: make_data(noise=NAN), ValueError, ["noise", "finite"]),
+    ("make_data high a string", lambda: make_data(high="5"), TypeError, ["high", "string"]),
     ("normalizer of the constant kernel", lambda: get_kernel("constant").normalizer(1), ValueError,
      ["'constant'", "density", "'gaussian'"]),
 ]
@@ -196,7 +202,8 @@ def test_kernel_callable_is_checked_where_it_is_passed():
     with pytest.raises(ValueError, match="same shape"):
         get_kernel(lambda u: torch.zeros(3))
     kern = get_kernel(lambda u: torch.exp(-u ** 2))
-    assert torch.allclose(kern(torch.tensor([0.0, 1.0])), torch.tensor([1.0, np.exp(-1.0)], dtype=torch.float32))
+    expected = torch.tensor([1.0, np.exp(-1.0)], dtype=torch.float32)
+    assert torch.allclose(kern(torch.tensor([0.0, 1.0])), expected)
 
 
 # ---------------------------------------------------------------- reconciliation (documented)

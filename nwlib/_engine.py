@@ -1,0 +1,487 @@
+"""The one blocked kernel sum behind every estimate of nwlib (private).
+
+For queries ``q_a``, keys ``x_i``, values ``v_i`` and one width or a grid of widths ``σ_s``,
+
+.. math::
+
+    N_s[a] = \\sum_i k(\\lVert q_a - x_i\\rVert / \\sigma_s)\\, v_i, \\qquad
+    D_s[a] = \\sum_i k(\\lVert q_a - x_i\\rVert / \\sigma_s),
+
+and the Nadaraya–Watson estimate is ``N / D`` (0/0 = NaN marks an empty window). Regression,
+leave-one-out scores, densities, the rate experiment and width learning all call this module.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import torch
+
+from .kernels import Kernel
+
+# What a query with no key inside a compact kernel's window gets (see nadaraya_watson's `empty`).
+EMPTY_POLICIES = ("nan", "nearest")
+# Blocks of about 2^18 kernel values stay in the CPU's cache; the GPU wants far larger ones.
+CPU_BLOCK_ELEMENTS = 2 ** 18
+CUDA_BLOCK_ELEMENTS = 2 ** 24
+# Tiles of the 1-D Gaussian path span at most this many keys, so that a tile of
+# CPU_BLOCK_ELEMENTS values has enough rows for efficient row reductions (mv and sum).
+_CPU_TILE_COLUMNS = 2 ** 14
+# From this many kernel values on, a call shares its blocks out to several threads.
+_PARALLEL_MIN_ELEMENTS = 2 ** 20
+# torch's grain size: operations on fewer elements never use a second thread.
+_GRAIN = 2 ** 15
+
+
+def block_elements(device: torch.device) -> int:
+    """Kernel values per block on ``device``."""
+    return CUDA_BLOCK_ELEMENTS if device.type == "cuda" else CPU_BLOCK_ELEMENTS
+
+
+def exp_floor(dtype: torch.dtype) -> float:
+    """The exp floor: logits are clamped here, above the subnormal range where ``exp`` is slow.
+
+    ``exp(floor)`` is a normal number, far below the rounding of a sum that contains a 1 (every
+    shifted row does); unshifted sums (densities) count values below it as 0.
+    """
+    return -80.0 if dtype != torch.float64 else -700.0
+
+
+def inverse_sq_width(sigma: float, dtype: torch.dtype) -> float:
+    """``1/σ²``, clamped to the dtype's largest number, so that ``0 · (1/σ²)`` stays 0 for any σ > 0."""
+    inv = 1.0 / sigma  # Python floats: 1/5e-324 is inf, and inf·inf no error
+    return min(inv * inv, torch.finfo(dtype).max)
+
+
+def squared_distances(q: torch.Tensor, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """Return ``D[a, i] = ‖q_a − x_i‖²`` for points ``q`` (m, d) and ``x`` (n, d).
+
+    Coordinates are subtracted directly (not expanded as ``‖q‖² + ‖x‖² − 2qᵀx``), so the result is
+    exact to rounding and invariant under translating ``q`` and ``x`` together. Memory is one (m, n)
+    matrix, whatever ``d``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nwlib.core import squared_distances
+    >>> squared_distances(torch.tensor([[0.0], [3.0]]), torch.tensor([[1.0], [2.0]]))
+    tensor([[1., 4.],
+            [4., 1.]])
+    """
+    m, d = q.shape
+    n = x.shape[0]
+    if out is None:
+        out = torch.empty(m, n, dtype=q.dtype, device=q.device)
+    torch.sub(q[:, :1], x[:, 0], out=out)
+    out.square_()
+    if d > 1:
+        tmp = torch.empty_like(out)
+        for j in range(1, d):
+            torch.sub(q[:, j:j + 1], x[:, j], out=tmp)
+            out.addcmul_(tmp, tmp)
+    return out
+
+
+def fold_widths(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor):
+    """Fold per-coordinate widths into the coordinates; return (q, x, scalar σ)."""
+    if sigma.ndim == 0:
+        return q, x, sigma
+    smallest = sigma.min()
+    ratio = smallest / sigma  # ≤ 1: scaling never overflows
+    return q * ratio, x * ratio, smallest
+
+
+# ---------------------------------------------------------------- the threading policy
+#
+# nwlib's kernel sums run as single-threaded torch operations on cache-sized blocks. On the CPU,
+# calls of at least _PARALLEL_MIN_ELEMENTS kernel values share their blocks out to
+# torch.get_num_threads() threads of a private pool (torch releases the GIL inside an operation);
+# each pool thread sets its own torch thread count to 1 once, when it starts. This avoids an
+# OpenMP barrier after each operation of a block, which costs an OS time slice whenever the cores
+# are shared with other work. Smaller calls run in a one-thread pool, and calls too small for
+# torch to thread at all (fewer than _GRAIN values) on the caller's thread, which saves the
+# hand-off. The caller's thread count is never changed: OpenMP keeps it per thread, and the
+# process-wide default for new threads, which torch.set_num_threads also sets, is restored as soon
+# as a pool has started. Loops of many small operations (width learning, the rate experiment) run
+# whole in the one-thread pool through `single_threaded`. Custom kernels (Python callables of
+# unknown thread safety) stay on one thread.
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_PID = [os.getpid()]  # a forked child has none of its parent's threads: it starts its own
+_POOLS_LOCK = threading.Lock()
+_STOP = threading.Event()  # set when the caller of `single_threaded` is interrupted
+_LOCAL = threading.local()  # .in_pool: the current thread is one of the pools'
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    with _POOLS_LOCK:
+        if _POOLS_PID[0] != os.getpid():
+            _POOLS.clear()
+            _POOLS_PID[0] = os.getpid()
+        pool = _POOLS.get(workers)
+        if pool is None:
+            default = torch.get_num_threads()
+            ready = threading.Barrier(workers + 1)
+
+            def start():
+                torch.get_num_threads()  # torch's lazy per-thread set-up first, or it undoes the next line
+                torch.set_num_threads(1)  # this thread's own count (OpenMP and MKL keep it per thread)
+                _LOCAL.in_pool = True
+                ready.wait()
+
+            pool = ThreadPoolExecutor(workers, thread_name_prefix="nwlib")
+            for _ in range(workers):
+                pool.submit(start)
+            ready.wait()  # every thread has started and set its count
+            torch.set_num_threads(default)  # restore torch's default for threads started later
+            _POOLS[workers] = pool
+        return pool
+
+
+def single_threaded(fn, *args, **kwargs):
+    """Run ``fn(*args, **kwargs)`` with single-threaded torch operations, in the private pool.
+
+    On an interrupt (Ctrl-C in a notebook) the caller stops waiting at once, and loops that call
+    :func:`raise_if_stopped` stop at their next iteration.
+    """
+    if getattr(_LOCAL, "in_pool", False):
+        return fn(*args, **kwargs)
+    _STOP.clear()
+    future = _pool(1).submit(fn, *args, **kwargs)
+    try:
+        return future.result()
+    except KeyboardInterrupt:
+        _STOP.set()
+        raise
+
+
+def raise_if_stopped() -> None:
+    """Inside a loop run by :func:`single_threaded`: stop if its caller was interrupted."""
+    if _STOP.is_set():
+        raise KeyboardInterrupt("interrupted by the caller")
+
+
+def run_blocks(work, new_buffer, m: int, rows: int, workers: int, *, inline: bool = False) -> None:
+    """Call ``work(start, stop, buffer)`` for every block of ``rows`` queries, on ``workers`` threads.
+
+    Blocks are handed out dynamically (a shared counter), each thread owning one buffer; each
+    block writes only its own rows, so results do not depend on the scheduling. With ``inline``
+    (a small call, or not on the CPU) one worker runs on the caller's thread.
+    """
+    starts = range(0, m, rows)
+    workers = max(1, min(workers, len(starts)))
+    counter = itertools.count()  # its next() is atomic under the GIL
+
+    def worker():
+        with torch.no_grad():
+            buffer = new_buffer()
+            while (i := next(counter)) < len(starts):
+                work(starts[i], min(starts[i] + rows, m), buffer)
+
+    if workers == 1:
+        if inline:
+            worker()
+        else:
+            single_threaded(worker)
+        return
+    pool = _pool(workers)
+    for future in [pool.submit(worker) for _ in range(workers)]:
+        future.result()
+
+
+# ---------------------------------------------------------------- kernel values
+
+def dense_weights(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor, kern: Kernel,
+                  exclude: torch.Tensor | None = None) -> torch.Tensor:
+    """Normalised weights (m, n), differentiable in every input (σ included); NaN rows if empty.
+
+    ``exclude[a]`` is a key index left out of row ``a`` (leave-one-out). Log-form kernels are
+    normalised by a max-shifted softmax, so they never give 0/0.
+    """
+    u2 = (((q.unsqueeze(1) - x.unsqueeze(0)) / sigma) ** 2).sum(-1)
+    rows = None if exclude is None else torch.arange(q.shape[0], device=q.device)
+    if kern.log_slope is not None:
+        logits = -kern.log_slope * u2
+        if exclude is not None:
+            logits = logits.index_put((rows, exclude), logits.new_tensor(-math.inf))
+        return torch.softmax(logits, dim=1)
+    # (profiles with a cusp at 0, like the triangular kernel's, have no gradient there)
+    w = kern.profile_sq(u2)
+    if exclude is not None:
+        w = w.index_put((rows, exclude), w.new_tensor(0.0))
+    return w / w.sum(dim=1, keepdim=True)
+
+
+def _weights_in_place(d2, kern, inv, floor, shift):
+    """Turn squared distances into unnormalised kernel weights, in place.
+
+    With ``shift``, log-form kernels are shifted by each row's smallest entry first (the softmax
+    trick): ``(d² − d²_min)·(−c/σ²)`` is exactly 0 at the nearest key however small σ is, so the
+    largest weight of every row is exactly 1 and no row sums to 0 or overflows.
+    """
+    if kern.log_slope is not None:
+        if shift:
+            d2.sub_(d2.amin(dim=1, keepdim=True)).mul_(-kern.log_slope * inv)
+            d2.clamp_(min=floor).exp_()
+        else:
+            logits = d2.mul_(-kern.log_slope * inv)
+            tiny = logits < floor
+            logits.clamp_(min=floor).exp_().masked_fill_(tiny, 0.0)
+    else:
+        w = kern.profile_sq(d2.mul_(inv))
+        if w.data_ptr() != d2.data_ptr():
+            d2.copy_(w)
+
+
+def _write_sums(block, yt, num, den):
+    """Write one block's kernel sums: ``num = block @ y`` and ``den = block.sum(1)``."""
+    if yt.shape[0] == 1:  # a matrix-vector product and a row sum beat a (b × n)·(n × 2) product
+        torch.mv(block, yt[0], out=num[:, 0])
+    else:
+        torch.mm(block, yt.t(), out=num)
+    torch.sum(block, dim=1, out=den)
+
+
+def _accumulate(block, yt, num, den):
+    """Add one block's kernel sums: ``num += block @ y`` and ``den += block.sum(1)``."""
+    if yt.shape[0] == 1:  # a matrix-vector product and a row sum beat a (b × n)·(n × 2) product
+        num[:, 0].addmv_(block, yt[0])
+    else:
+        num.addmm_(block, yt.t())
+    den.add_(block.sum(dim=1))
+
+
+def fill_empty(est, weights, empty_rows, q, x, y, policy, name_sigma):
+    """Apply the empty-window policy to rows whose weights are all zero."""
+    count = int(empty_rows.sum())
+    if count == 0:
+        return
+    if policy == "nearest":
+        idx = squared_distances(q[empty_rows], x).argmin(dim=1)
+        est[empty_rows] = y[idx]
+        if weights is not None:
+            rows = torch.zeros(count, x.shape[0], dtype=weights.dtype, device=weights.device)
+            rows[torch.arange(count, device=rows.device), idx] = 1
+            weights[empty_rows] = rows
+    else:
+        est[empty_rows] = float("nan")
+        if weights is not None:
+            weights[empty_rows] = float("nan")
+        warnings.warn(f"{count} of {est.shape[0]} queries have no training point inside the kernel's "
+                      f"window (sigma={name_sigma}); their estimates are NaN. Use a wider sigma, or "
+                      "empty='nearest' to fall back to the nearest training point.",
+                      RuntimeWarning, stacklevel=3)
+
+
+@dataclass
+class Sums:
+    """Kernel sums ``num`` (S, m, k) of the values times ``value_scale``, ``den`` (S, m), and the
+    normalised ``weights`` (m, n) or None."""
+
+    num: torch.Tensor
+    den: torch.Tensor
+    weights: torch.Tensor | None = None
+    value_scale: float = 1.0
+
+    def estimates(self) -> torch.Tensor:
+        """``num / den``, shape (S, m, k); NaN where a window is empty."""
+        est = self.num / self.den[..., None]
+        return est if self.value_scale == 1.0 else est.div_(self.value_scale)
+
+    def value_sums(self) -> torch.Tensor:
+        """``Σ_i k_i v_i``, shape (S, m, k) (may overflow to inf where the true sum does)."""
+        return self.num if self.value_scale == 1.0 else self.num / self.value_scale
+
+
+def _value_scale(values: torch.Tensor) -> float:
+    """A power of two that keeps sums of ``values`` below the dtype's largest number (else 1).
+
+    Multiplying by a power of two is exact, so ordinary values are untouched and values near the
+    largest number are pooled without overflowing.
+    """
+    if values.numel() == 0:
+        return 1.0
+    largest = float(values.abs().amax())
+    top = torch.finfo(values.dtype).max
+    if largest * values.shape[0] < top / 4:
+        return 1.0
+    # largest · 2^−e < 1, with e short of the top exponent so the scale stays a normal number
+    return 2.0 ** -min(math.frexp(largest)[1], math.frexp(top)[1] - 8)
+
+
+def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Kernel, *,
+                sigma: torch.Tensor | None = None, grid: torch.Tensor | None = None,
+                exclude: torch.Tensor | None = None, keep_weights: bool = False,
+                shift: bool = True, block_size: int | None = None) -> Sums:
+    """Blocked kernel sums of ``values`` (n, k) at queries ``q`` (m, d) over keys ``x`` (n, d).
+
+    Parameters
+    ----------
+    sigma : tensor of shape () or (d,)
+        One width (per coordinate when (d,)); or
+    grid : tensor of shape (S,)
+        Widths whose sums are computed from one set of squared distances.
+    exclude : tensor of shape (m,), optional
+        A key index to leave out of each query's sums (leave-one-out).
+    keep_weights : bool
+        Also return the (m, n) normalised weights (one width only).
+    shift : bool
+        Shift log-form kernels by each row's nearest key (ratios stay exact); ``False`` gives the
+        absolute sums a density needs, with values below the exp floor counted as 0.
+    block_size : int, optional
+        Queries per block; by default a cache-sized block of kernel values.
+    """
+    q, x, values = q.detach(), x.detach(), values.detach()
+    if grid is None:
+        q, x, sig = fold_widths(q, x, sigma.detach())
+        widths = [float(sig)]
+    else:
+        widths = grid.tolist()
+    dtype, device = q.dtype, q.device
+    scales = [inverse_sq_width(s, dtype) for s in widths]
+    floor = exp_floor(dtype)
+    n, m, k, s_count = x.shape[0], q.shape[0], values.shape[1], len(widths)
+    value_scale = _value_scale(values)
+    yt = values.t().contiguous()  # (k, n): contiguous rows for mv
+    if value_scale != 1.0:
+        yt = yt * value_scale  # not in place: yt may share the caller's memory
+    num = torch.zeros(s_count, m, k, dtype=dtype, device=device)
+    den = torch.zeros(s_count, m, dtype=dtype, device=device)
+    weights = torch.empty(m, n, dtype=dtype, device=device) if keep_weights else None
+    on_cpu = device.type == "cpu"
+    budget = block_elements(device)
+    if block_size is None:
+        block_size = max(1, budget // (max(n, 1) * (2 if s_count > 1 else 1)))
+    elements = m * n * s_count
+    workers = (torch.get_num_threads() if on_cpu and not kern.custom
+               and elements >= _PARALLEL_MIN_ELEMENTS else 1)
+    inline = not on_cpu or elements < _GRAIN
+
+    if (kern.log_slope is not None and s_count == 1 and x.shape[1] == 1 and shift
+            and exclude is None and not keep_weights and n > 0):
+        _gaussian_1d(q, x, yt, kern, scales[0], floor, num[0], den[0], block_size, workers, inline)
+        return Sums(num, den, value_scale=value_scale)
+
+    rows = max(1, min(m, block_size))
+    diagonal = (exclude is not None and m <= n
+                and bool(torch.equal(exclude, torch.arange(m, device=device))))
+
+    def work(start, stop, buffers):
+        b = stop - start
+        d2 = weights[start:stop] if keep_weights else buffers[0][:b]
+        squared_distances(q[start:stop], x, out=d2)
+
+        def leave_out(t, value):  # set each row's excluded entry
+            if diagonal:  # query a is key a (leave-one-out): a strided view of the block
+                t.view(-1)[start::n + 1].fill_(value)
+            else:
+                t.scatter_(1, exclude[start:stop, None], value)
+
+        if exclude is not None and kern.log_slope is not None and shift:
+            leave_out(d2, math.inf)  # not the row's nearest key
+        if s_count == 1:
+            _weights_in_place(d2, kern, scales[0], floor, shift)
+            if exclude is not None:
+                leave_out(d2, 0.0)
+            _write_sums(d2, yt, num[0, start:stop], den[0, start:stop])
+            return
+        if kern.log_slope is not None and shift:
+            d2.sub_(d2.amin(dim=1, keepdim=True))  # excluded entries stay inf
+        w = buffers[1][:b]
+        for g, c in enumerate(scales):
+            if kern.log_slope is not None:
+                torch.mul(d2, -kern.log_slope * c, out=w)
+                if shift:
+                    w.clamp_(min=floor).exp_()
+                else:
+                    tiny = w < floor
+                    w.clamp_(min=floor).exp_().masked_fill_(tiny, 0.0)
+            else:
+                w.copy_(kern.profile_sq(d2 * c))
+            if exclude is not None:
+                leave_out(w, 0.0)
+            _write_sums(w, yt, num[g, start:stop], den[g, start:stop])
+
+    def new_buffers():
+        count = (0 if keep_weights else 1) + (1 if s_count > 1 else 0)
+        return [torch.empty(rows, n, dtype=dtype, device=device) for _ in range(count)]
+
+    run_blocks(work, new_buffers, m, rows, workers, inline=inline)
+    if keep_weights:
+        weights.div_(den[0, :, None])
+    return Sums(num, den, weights, value_scale)
+
+
+def _gaussian_1d(q, x, yt, kern, inv, floor, num, den, block_size, workers, inline):
+    """The 1-D log-form fast path: rows are cut into tiles along the keys too.
+
+    The shift of each row (its nearest key) is known before the row is computed. Queries and keys
+    are sorted, so a block of queries and a tile of keys each span a short interval, and a bound
+    tells when no logit of a tile can reach the floor (then the clamp is skipped).
+    """
+    dtype, device = q.dtype, q.device
+    on_cpu = device.type == "cpu"
+    n, m = x.shape[0], q.shape[0]
+    scale = kern.log_slope * inv
+    x_row, order = x[:, 0].sort()
+    yt = yt[:, order].contiguous()
+    q_row, query_order = q[:, 0].sort()
+    shift = _nearest_sq_distance_1d(q_row, x_row).mul_(scale)
+    # The nearest key's logit is shift − c/σ²·d_min² computed two ways, so it is 0 only to a few
+    # roundings of shift: fine while 8·eps·shift ≤ 1. Rows past that (σ tiny next to d_min) are
+    # redone below with the exact shift; their fast-path values are discarded.
+    exact_rows = (~(shift * (8 * torch.finfo(dtype).eps) <= 1)).nonzero()[:, 0]
+    # a tile holds block_size·n values, but on the CPU at least a cache-sized CPU_BLOCK_ELEMENTS
+    elements = max(block_size * n, CPU_BLOCK_ELEMENTS) if on_cpu else block_size * n
+    cols = min(n, _CPU_TILE_COLUMNS) if on_cpu else n
+    rows = max(1, min(m, elements // cols))
+    tile_starts = list(range(0, n, cols))
+    x_first = x_row[tile_starts].tolist()
+    x_last = x_row[[min(j + cols, n) - 1 for j in tile_starts]].tolist()
+    q_list, shift_list = q_row.tolist(), shift.tolist()
+    q_col = q_row[:, None]
+    num_sorted = torch.zeros_like(num)
+    den_sorted = torch.zeros_like(den)
+
+    def work(start, stop, buffer):
+        q_b, shift_b = q_col[start:stop], shift[start:stop, None]
+        q_lo, q_hi, lowest = q_list[start], q_list[stop - 1], min(shift_list[start:stop])
+        for t, j in enumerate(tile_starts):
+            tile = buffer[: stop - start, : min(cols, n - j)]
+            # logit = c/σ² · (d_min² − (q − x)²) ≤ 0
+            torch.sub(q_b, x_row[j:j + cols], out=tile)
+            torch.addcmul(shift_b, tile, tile, value=-scale, out=tile)
+            # clamped above the slow subnormal range of exp, unless no logit can be that low
+            widest = max(q_hi - x_first[t], x_last[t] - q_lo)
+            if not lowest - scale * widest * widest >= floor + 1:
+                tile.clamp_(min=floor)
+            tile.exp_()
+            _accumulate(tile, yt[:, j:j + cols], num_sorted[start:stop], den_sorted[start:stop])
+
+    run_blocks(work, lambda: torch.empty(rows, cols, dtype=dtype, device=device), m, rows, workers,
+               inline=inline)
+    if exact_rows.numel():
+        chunk = max(1, (rows * cols) // n)
+        x_col = x_row[:, None]
+        for i in range(0, exact_rows.numel(), chunk):
+            idx = exact_rows[i:i + chunk]
+            block = squared_distances(q_col[idx], x_col)
+            _weights_in_place(block, kern, inv, floor, True)
+            part_num = torch.zeros(idx.numel(), num.shape[1], dtype=dtype, device=device)
+            part_den = torch.zeros(idx.numel(), dtype=dtype, device=device)
+            _accumulate(block, yt, part_num, part_den)
+            num_sorted[idx], den_sorted[idx] = part_num, part_den
+    num.index_copy_(0, query_order, num_sorted)  # back to the caller's order of queries
+    den.index_copy_(0, query_order, den_sorted)
+
+
+def _nearest_sq_distance_1d(q: torch.Tensor, x_sorted: torch.Tensor) -> torch.Tensor:
+    """Squared distance from each query to its nearest key, by binary search."""
+    right = torch.searchsorted(x_sorted, q).clamp_(max=x_sorted.shape[0] - 1)
+    left = (right - 1).clamp_(min=0)
+    return torch.minimum((q - x_sorted[left]) ** 2, (q - x_sorted[right]) ** 2)
