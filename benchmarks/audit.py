@@ -190,7 +190,7 @@ def main() -> None:
     lines = [
         "# Site audit",
         "",
-        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit or '?'}, "
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, commit {commit or '?'}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs; served with gzip (`shared/tools/serve_gzip.py`)."
         + (f" {args.label}" if args.label else ""),
         f"Built site on disk: {mb(site_bytes)}. Lighthouse {LIGHTHOUSE.split('@')[1]}, best of "

@@ -72,7 +72,7 @@ def machine(device: torch.device) -> dict:
         pass
     info = {"cpu": cpu, "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(),
-            "device": str(device), "date_utc": datetime.datetime.now(datetime.timezone.utc)
+            "device": str(device), "date_utc": datetime.datetime.now(datetime.UTC)
             .strftime("%Y-%m-%d %H:%M"), "load_average_1min_at_start": _load()}
     try:
         import scipy

@@ -12,6 +12,7 @@ import collections.abc as cabc
 import math
 import numbers
 import os
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -252,6 +253,27 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
+def check_choices(values, name: str, choices) -> tuple[str, ...]:
+    """Return ``values`` as a tuple if it is a non-empty sequence of the strings ``choices``."""
+    if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+        raise TypeError(f"{name} must be a non-empty sequence of names, got {_describe(values)}")
+    return tuple(check_choice(value, name, choices) for value in values)
+
+
+def check_increasing(values, name: str, *, positive: bool = False) -> tuple[float, ...]:
+    """Return ``values`` as floats if they are at least 2 finite, strictly increasing numbers
+    (positive too if ``positive``): the stops of a slider, the positions of queries."""
+    t = raw_tensor(values, name).to(torch.float64).reshape(-1)
+    check_finite(t, name)
+    if t.numel() < 2:
+        raise ValueError(f"{name} needs at least 2 values, got {t.numel()}")
+    if positive and not bool((t > 0).all()):
+        raise ValueError(f"{name} must be positive, got {_short(t.tolist())}")
+    if not bool((t[1:] > t[:-1]).all()):
+        raise ValueError(f"{name} must be strictly increasing, got {_short(t.tolist())}")
+    return tuple(float(x) for x in t)
+
+
 def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     """Return ``value`` as an int if it is an integer (not a bool) of at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -366,7 +388,7 @@ def check_weight_memory(m: int, n: int, dtype: torch.dtype, return_weights: bool
     size = m * n * torch.finfo(dtype).bits // 8
     total = _device_memory(torch.device(device))
     if total is not None and size > total:
-        raise MemoryError(f"the attention weights of {m} queries × {n} training points need "
-                          f"{size / 2 ** 30:.3g} GiB ({dtype}), more than the "
-                          f"{total / 2 ** 30:.3g} GiB of memory of this {torch.device(device).type}; "
-                          "pass return_weights=False to get the estimates only, computed in blocks")
+        raise ValueError(f"return_weights=True: the attention weights of {m} queries × {n} training "
+                         f"points need {size / 2 ** 30:.3g} GiB ({dtype}), more than the "
+                         f"{total / 2 ** 30:.3g} GiB of memory of this {torch.device(device).type}; "
+                         "pass return_weights=False to get the estimates only, computed in blocks")

@@ -42,13 +42,10 @@ from .data import true_function
 from .device import default_device
 from .kernels import get_kernel
 
-__all__ = ["additive_target", "theory_slopes", "boundary_slopes", "loglog_slope", "design_queries",
+__all__ = ["theory_slopes", "boundary_slopes", "loglog_slope", "design_queries",
            "error_curve", "oracle_study", "RateStudy", "QUERY_REGIONS"]
 
 QUERY_REGIONS = ("interior", "all", "edge")
-
-
-additive_target = true_function  # the name the rate experiment used: the book's f summed over coordinates
 
 
 def theory_slopes(d: int) -> tuple[float, float]:

@@ -12,7 +12,6 @@ results are returned there.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -75,19 +74,3 @@ def to_numpy(t) -> np.ndarray:
     if isinstance(t, torch.Tensor):
         return t.detach().cpu().numpy()
     return np.asarray(t)
-
-
-@contextmanager
-def one_cpu_thread():
-    """Run torch's CPU operations on the calling thread alone inside the block, then restore.
-
-    For many small tensor operations threads cost more in synchronisation than they save. nwlib's
-    own modules do not use this (they run such loops through ``nwlib._engine.single_threaded``,
-    which leaves the caller's setting alone); it stays for callers that draw on this thread.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -791,10 +791,12 @@ def plot_rates(studies: Mapping[str, object], theory: Mapping[str, tuple[float, 
         else:
             fig, (ax_s, ax_e) = plt.subplots(2, 1, figsize=(FIG_WIDTH, 5.6), sharex=True,
                                              layout="constrained")
+        from .consistency import loglog_slope  # the rate experiment's own fit (imports tqdm)
+
         for c, (label, st) in enumerate(studies.items()):
             ns = to_numpy(st.ns).astype(float)
             for a, vals, k in ((ax_s, to_numpy(st.oracle_sigma), 0), (ax_e, to_numpy(st.oracle_error), 1)):
-                slope = np.polyfit(np.log(ns), np.log(vals), 1)[0]
+                slope, _ = loglog_slope(ns, vals)
                 a.plot(ns, vals, "-", marker=MARKERS[c], color=COLOURS[c], ms=5,
                        label=f"{label}: slope {slope:.3f}")
                 if theory is not None and label in theory:

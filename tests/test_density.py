@@ -275,35 +275,6 @@ def test_bad_points_and_widths():
 
 # --- figures ----------------------------------------------------------------------------------
 
-def test_plot_fields_and_regions():
-    import matplotlib.pyplot as plt
-
-    from nwlib.plot import plot_fields_2d, plot_regions_2d
-
-    x, labels = two_class_data()
-    gx = torch.linspace(-3, 4, 30, dtype=F64)
-    gy = torch.linspace(-3, 3, 20, dtype=F64)
-    X, Y = torch.meshgrid(gx, gy, indexing="xy")
-    q = torch.stack([X.ravel(), Y.ravel()], 1)
-    J = joint_densities(x, labels, q, sigma=0.5)
-    fig = plot_fields_2d(gx, gy, {"a": J[:, 0], "b": J[:, 1], "diff": J[:, 1] - J[:, 0]}, x, labels,
-                         signed=("diff",))
-    panels = [ax for ax in fig.axes if ax.get_title()]
-    assert [ax.get_title() for ax in panels] == ["a", "b", "diff"]
-    # the unsigned panels share one colour scale; the signed one is centred at 0
-    (lo_a, hi_a), (lo_b, hi_b) = (ax.images[0].get_clim() for ax in panels[:2])
-    assert lo_a == lo_b == 0 and hi_a == hi_b == pytest.approx(float(J.max()))
-    lo, hi = panels[2].images[0].get_clim()
-    assert lo == -hi
-    assert len(panels[2].collections) >= 1 + 2  # the zero contour and the two classes of points
-    plt.close(fig)
-    fig = plot_regions_2d(gx, gy, {"r": J.argmax(1)}, x, labels)
-    (ax,) = fig.axes
-    assert ax.images[0].get_array().shape == (20, 30)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
-    plt.close(fig)
-
-
 def test_far_gaussian_values_flush_to_zero():
     # values below e^−700 are flushed to 0 (u > √1400 ≈ 37.4); u = 30 is still resolved
     x = torch.tensor([0.0], dtype=F64)

@@ -3,7 +3,6 @@ import pytest
 import torch
 
 import nwlib
-from nwlib.device import one_cpu_thread
 
 
 def test_device_precedence(monkeypatch):
@@ -20,10 +19,3 @@ def test_device_precedence(monkeypatch):
 def test_cuda_request_without_gpu_is_clear():
     with pytest.raises(ValueError, match="no GPU"):
         nwlib.default_device("cuda")
-
-
-def test_one_cpu_thread_restores_the_setting():
-    before = torch.get_num_threads()
-    with one_cpu_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before

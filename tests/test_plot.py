@@ -256,3 +256,36 @@ def test_plots_refuse_what_they_cannot_draw():
         plot.plot_attention({"small": torch.eye(3)}, d.x_train, d.x_val)
     with pytest.raises(TypeError, match="shared_scale"):
         plot.plot_attention({"one": torch.eye(3)}, [0.0, 1.0, 2.0], [0.0, 1.0, 2.0], shared_scale="yes")
+
+
+def test_plot_fields_and_regions():
+    from nwlib.density import joint_densities
+    from nwlib.plot import plot_fields_2d, plot_regions_2d
+
+    f64 = torch.float64
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(60, 2, generator=gen, dtype=f64)
+    labels = torch.randint(0, 2, (60,), generator=gen)
+    x[labels == 1] += torch.tensor([1.5, 0.5], dtype=f64)
+    gx = torch.linspace(-3, 4, 30, dtype=f64)
+    gy = torch.linspace(-3, 3, 20, dtype=f64)
+    X, Y = torch.meshgrid(gx, gy, indexing="xy")
+    q = torch.stack([X.ravel(), Y.ravel()], 1)
+    J = joint_densities(x, labels, q, sigma=0.5)
+    fig = plot_fields_2d(gx, gy, {"a": J[:, 0], "b": J[:, 1], "diff": J[:, 1] - J[:, 0]}, x, labels,
+                         signed=("diff",))
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["a", "b", "diff"]
+    # the unsigned panels share one colour scale; the signed one is centred at 0
+    (lo_a, hi_a), (lo_b, hi_b) = (ax.images[0].get_clim() for ax in panels[:2])
+    assert lo_a == lo_b == 0 and hi_a == hi_b == pytest.approx(float(J.max()))
+    lo, hi = panels[2].images[0].get_clim()
+    assert lo == -hi
+    assert len(panels[2].collections) >= 1 + 2  # the zero contour and the two classes of points
+    plt.close(fig)
+    fig = plot_regions_2d(gx, gy, {"r": J.argmax(1)}, x, labels)
+    (ax,) = fig.axes
+    assert ax.images[0].get_array().shape == (20, 30)
+    # two classes are the labels y = ±1 of the text
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["y = −1", "y = +1"]
+    plt.close(fig)

@@ -47,8 +47,8 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
 from .. import _validate as v
+from .._engine import single_threaded
 from ..data import make_data
-from ..device import one_cpu_thread
 from ..kernels import KERNELS, get_kernel, kernel_names
 from ..plot import COLOURS, EMPTY_GREY, FIG_WIDTH, _styled
 from ..regression import nadaraya_watson
@@ -204,49 +204,10 @@ def page_weight(widget) -> int:
     return sum(seen.values())
 
 
-# --------------------------------------------------------------------------------------------
-# Checks that nwlib._validate has no function for (one place; see the package's report)
-# --------------------------------------------------------------------------------------------
-
-def _check_grid(values, name: str) -> tuple[float, ...]:
-    """At least two positive, finite, strictly increasing numbers (the stops of a slider)."""
-    t = v.raw_tensor(values, name).to(torch.float64).reshape(-1)
-    v.check_finite(t, name)
-    if t.numel() < 2:
-        raise ValueError(f"{name} needs at least 2 values for a slider, got {t.numel()}")
-    if not bool((t > 0).all()):
-        raise ValueError(f"{name} must be positive and finite, got {t.tolist()}")
-    if not bool((t[1:] > t[:-1]).all()):
-        raise ValueError(f"{name} must be strictly increasing, got {t.tolist()}")
-    return tuple(float(s) for s in t)
-
-
-def _check_positions(values, name: str) -> tuple[float, ...]:
-    """At least two finite, strictly increasing numbers (positions, of any sign)."""
-    t = v.raw_tensor(values, name).to(torch.float64).reshape(-1)
-    v.check_finite(t, name)
-    if t.numel() < 2 or not bool((t[1:] > t[:-1]).all()):
-        raise ValueError(f"{name} must hold at least 2 strictly increasing positions, got {t.tolist()}")
-    return tuple(float(s) for s in t)
-
-
-def _check_number(value, name: str) -> float:
-    """One finite real number (a bool or a string is a TypeError)."""
-    if isinstance(value, (bool, str)) or value is None:
-        raise TypeError(f"{name} must be a finite number, got {value!r}")
-    t = v.raw_tensor(value, name).to(torch.float64)
-    if t.numel() != 1:
-        raise TypeError(f"{name} must be one finite number, got {t.numel()} values")
-    v.check_finite(t, name)
-    return float(t.reshape(()))
-
-
 def _check_kernels(kernels) -> tuple[str, ...]:
-    """A non-empty sequence of registry names; aliases become their kernel's name."""
-    if isinstance(kernels, str) or not isinstance(kernels, Sequence) or not kernels:
-        raise TypeError(f"kernels must be a non-empty sequence of kernel names, got {kernels!r}")
-    names = [get_kernel(v.check_choice(k, "kernels", kernel_names())).name for k in kernels]
-    return tuple(dict.fromkeys(names))
+    """Registry names, aliases replaced by their kernel's name, each once."""
+    names = v.check_choices(kernels, "kernels", kernel_names())
+    return tuple(dict.fromkeys(get_kernel(k).name for k in names))
 
 
 def _check_start(value, name: str) -> float:
@@ -262,9 +223,10 @@ def _check_data_args(n, noise, seed, max_n):
 def _nw(x, y, q, kernel, sigma):
     """Estimates and weights of nwlib's Nadaraya–Watson; empty windows of compact kernels stay
     NaN (drawn as gaps and grey rows)."""
-    with one_cpu_thread(), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        y_hat, weights = nadaraya_watson(x, y, q, kernel, sigma, device="cpu")
+        # many small calls: torch's own threads cost more than they save (nwlib's threading policy)
+        y_hat, weights = single_threaded(nadaraya_watson, x, y, q, kernel, sigma, device="cpu")
     empty = int((~torch.isfinite(y_hat)).sum())
     return y_hat.numpy(), weights.numpy(), empty
 

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import _validate as v
 from ..data import make_data
 from ..kernels import get_kernel
 from ..plot import attention_norm, cell_edges, draw_attention, empty_window_patch, plot_estimate_on
@@ -14,7 +15,6 @@ from ._frames import (
     Explorer,
     FrameFigure,
     _check_data_args,
-    _check_grid,
     _check_kernels,
     _check_start,
     _data_controls,
@@ -126,7 +126,7 @@ class EstimateExplorer(Explorer):
     def __init__(self, *, kernels: Sequence[str] = BOOK_KERNELS, sigmas: Sequence[float] = SIGMA_STOPS,
                  sigma: float = 0.5, n: int = 40, noise: float = 1.0, seed: int = 0, max_n: int = 2000):
         kernels = _check_kernels(kernels)
-        stops = _check_grid(sigmas, "sigmas")
+        stops = v.check_increasing(sigmas, "sigmas", positive=True)
         sigma = _check_start(sigma, "sigma")
         max_n = _check_data_args(n, noise, seed, max_n)
         figure = EstimateFigure(make_data(n=n, noise=noise, seed=seed))

@@ -8,9 +8,9 @@ import numpy as np
 import torch
 
 from .. import _validate as v
+from .._engine import single_threaded
 from ..bandwidth import loo_cv
 from ..data import make_data
-from ..device import one_cpu_thread
 from ..kernels import get_kernel
 from ..plot import COLOURS, TRUTH_STYLE, plot_estimate_on
 from ._frames import (
@@ -18,7 +18,6 @@ from ._frames import (
     Explorer,
     FrameFigure,
     _check_data_args,
-    _check_grid,
     _check_start,
     _data_controls,
     _frame,
@@ -75,8 +74,8 @@ class LOOFigure(FrameFigure):
 
     def set_data(self, data, kernel):
         self.data, self.kernel = data, kernel
-        with one_cpu_thread():
-            res = loo_cv(data.x_train, data.y_train, torch.tensor(self.grid), kernel, device="cpu")
+        res = single_threaded(loo_cv, data.x_train, data.y_train, torch.tensor(self.grid), kernel,
+                              device="cpu")
         self.scores = res.scores.numpy().copy()
         self.scores[~np.isfinite(self.scores)] = np.nan  # a compact kernel's empty windows
         self.best_sigma, self.best_score = res.best_sigma, res.best_score
@@ -99,8 +98,8 @@ class LOOFigure(FrameFigure):
 
     def draw(self, sigma: float, *, palette: bool) -> bytes:
         d = self.data
-        with one_cpu_thread():
-            score = loo_cv(d.x_train, d.y_train, [sigma], self.kernel, device="cpu").best_score
+        score = single_threaded(loo_cv, d.x_train, d.y_train, [sigma], self.kernel,
+                                device="cpu").best_score
         score = score if math.isfinite(score) else float("nan")
         self.mark.set_xdata([sigma, sigma])
         self.dot.set_data([sigma], [score])
@@ -126,7 +125,7 @@ class LOOExplorer(Explorer):
     def __init__(self, *, sigmas: Sequence[float] = SIGMA_STOPS, sigma: float = 0.3,
                  kernel: str = "gaussian", curve_points: int = 80, n: int = 40, noise: float = 1.0,
                  seed: int = 0, max_n: int = 2000):
-        stops = _check_grid(sigmas, "sigmas")
+        stops = v.check_increasing(sigmas, "sigmas", positive=True)
         sigma = _check_start(sigma, "sigma")
         kernel = get_kernel(kernel).name
         curve_points = v.check_positive_int(curve_points, "curve_points", minimum=2)

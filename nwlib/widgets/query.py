@@ -7,6 +7,7 @@ import ipywidgets as w
 import numpy as np
 import torch
 
+from .. import _validate as v
 from ..data import make_data
 from ..kernels import get_kernel
 from ..plot import COLOURS, plot_estimate_on
@@ -16,8 +17,6 @@ from ._frames import (
     FrameFigure,
     _bar_segments,
     _check_data_args,
-    _check_grid,
-    _check_positions,
     _data_controls,
     _frame,
     _kernel_menu,
@@ -107,10 +106,10 @@ class QueryExplorer(Explorer):
     def __init__(self, *, sigmas: Sequence[float] = (0.1, 0.2, 0.5, 1.0),
                  queries: Sequence[float] | None = None, kernel: str = "gaussian", n: int = 40,
                  noise: float = 1.0, seed: int = 0, max_n: int = 2000):
-        stops = _check_grid(sigmas, "sigmas")
+        stops = v.check_increasing(sigmas, "sigmas", positive=True)
         if queries is None:
             queries = tuple(np.round(np.arange(0, 26) * 0.2, 10))
-        q_stops = _check_positions(queries, "queries")
+        q_stops = v.check_increasing(queries, "queries")
         kernel = get_kernel(kernel).name
         max_n = _check_data_args(n, noise, seed, max_n)
         figure = QueryFigure(make_data(n=n, noise=noise, seed=seed))

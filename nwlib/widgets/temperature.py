@@ -16,8 +16,6 @@ from ._frames import (
     Explorer,
     FrameFigure,
     _bar_segments,
-    _check_grid,
-    _check_number,
     _check_start,
     _frame,
     _nice_top,
@@ -121,12 +119,12 @@ class TemperatureExplorer(Explorer):
 
     def __init__(self, *, temperatures: Sequence[float] = SIGMA_STOPS, temperature: float = 0.1,
                  n: int = 40, seed: int = 0, query_deg: float = 90.0, max_n: int = 2000):
-        stops = _check_grid(temperatures, "temperatures")
+        stops = v.check_increasing(temperatures, "temperatures", positive=True)
         tau = _check_start(temperature, "temperature")
         n = v.check_positive_int(n, "n")
         seed = v.check_positive_int(seed, "seed", minimum=0)
         max_n = v.check_positive_int(max_n, "max_n", minimum=2)
-        query_deg = _check_number(query_deg, "query_deg")
+        query_deg = v.check_number(query_deg, "query_deg")
         figure = TemperatureFigure(_circle(n, seed))
         slider = _sigma_slider(stops, tau, "τ = σ²", "temperature τ = σ²")
         frames = [[_frame(figure, figure.draw(t, query_deg, palette=True)) for t in stops]]
