@@ -94,6 +94,16 @@ def test_every_frame_has_alt_text_saying_what_it_shows(small):
     assert len({im.tooltip for im in small.frames[0]}) == len(small.frames[0])
 
 
+def test_images_with_a_tooltip_sync_a_description(small):
+    # ipywidgets 8's browser side reads `description` wherever a tooltip is set; an Image without
+    # one fails to render (in JupyterLab and on the static page): each frame must sync one
+    images = [im for row in small.frames for im in row] + [small.live_image]
+    for im in images:
+        state = im.get_state()
+        assert isinstance(state.get("description"), str), "an Image with a tooltip needs a description"
+        assert state["_view_name"] == "ImageView" and state["_model_name"] == "ImageModel"
+
+
 def test_controls_have_names_and_value_labels(small):
     slider = small.controls["sigma"]
     assert slider.description == "σ" and small.controls["kernel"].description == "kernel"

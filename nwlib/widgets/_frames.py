@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 import ipywidgets as w
 import numpy as np
 import torch
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
@@ -164,12 +165,24 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
+class FrameImage(w.Image):
+    """An ``ipywidgets.Image`` that can carry a tooltip (its alt text).
+
+    ipywidgets 8's browser side (``DOMWidgetView.updateTooltip``, in JupyterLab and in the static
+    page's widget manager alike) reads the ``description`` of any widget with a tooltip, and
+    ``Image`` has none: the view then fails to render. Syncing an empty description mends that;
+    the model is still an ``ImageModel``, drawn by the standard ``ImageView``.
+    """
+
+    description = traitlets.Unicode("").tag(sync=True)
+
+
 def _image(value: bytes = b"", alt: str = "") -> w.Image:
     # The width and height attributes let the browser reserve the image's box before it decodes
     # it, so switching frames never collapses the display (no jump of the page under the mouse).
     # The tooltip is the frame's alt text: the site copies it into the <img alt>.
     size = {"width": str(_png_size(value)[0]), "height": str(_png_size(value)[1])} if value else {}
-    return w.Image(value=value, format="png", tooltip=alt or None, **size,
+    return FrameImage(value=value, format="png", tooltip=alt or None, **size,
                    layout=w.Layout(max_width="100%", height="auto"))
 
 
