@@ -35,7 +35,10 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $(NODE_STAMP)
 
 ## book: build the website into _build/html (warnings are errors)
+# A fresh _build each time: Sphinx 7 does not overwrite static files already there, and every
+# notebook is executed anyway (execute_notebooks: force), so an incremental build saves nothing.
 book: $(STAMP)
+	rm -rf _build
 	$(JB) build . --warningiserror --keep-going
 	@echo
 	@echo "The book is built. Open $(CURDIR)/_build/html/index.html in a browser (no network needed)."

@@ -121,8 +121,11 @@ def build_archive(srcdir: Path, outdir: Path, notebooks: list[Path]) -> Path:
 
 # The theme's buttons whose accessible name does not contain their visible text (axe-core:
 # label-content-name-mismatch): the search field says "Search Ctrl+K" but is named "Search"; the
-# colour-mode button is named "Color mode" and its icons carry titles ("Light", "Dark", ...).
+# colour-mode button is named "Color mode" and its icons carry titles ("Light", "Dark", ...);
+# myst-nb names the summary of a hidden cell (hide-input) "Toggle hidden content" while it shows
+# "Show code cell source": without the label, the summary is named by what it shows.
 THEME_FIXES = (
+    (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
     (re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'), r"\1"),
     (re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+") +title="[^"]*"'),
      r'\1 aria-hidden="true"'),

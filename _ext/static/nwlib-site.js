@@ -9,7 +9,8 @@
   function scrollables() {
     document.querySelectorAll(SELECTOR).forEach(function (el) {
       var wide = el.scrollWidth > el.clientWidth + 1;
-      if (wide && !el.hasAttribute("tabindex")) {
+      // (the theme marks boxes that did not scroll when it looked with tabindex -1: look again)
+      if (wide && el.tabIndex < 0) {
         el.setAttribute("tabindex", "0");
         if (!el.hasAttribute("aria-label") && !el.hasAttribute("role")) {
           el.setAttribute("role", "region");
@@ -22,6 +23,8 @@
 
   var timer = null;
   function later() {
+    // at the next frame (what just opened is laid out), and again once an animation has run
+    window.requestAnimationFrame(scrollables);
     window.clearTimeout(timer);
     timer = window.setTimeout(scrollables, 400);
   }
@@ -35,4 +38,6 @@
   // capture phase: a solution's title bar stops its click from bubbling (nwlib-solutions.js), and
   // opening a solution shows boxes that may scroll
   document.addEventListener("click", later, true);
+  // a hidden cell's <details> opening shows its code, which may scroll (toggle does not bubble)
+  document.addEventListener("toggle", later, true);
 })();

@@ -270,7 +270,7 @@ def test_copy_button_copies_code_offline(open_session, site):
                    CONTENT_IDS[0])
     session = open_session(**DESKTOP, permissions=["clipboard-read", "clipboard-write"])
     page = session.goto(page_id)
-    block = page.locator("div.highlight").first
+    block = page.locator("div.highlight >> visible=true").first  # setup cells are hidden
     block.hover()
     button = block.locator("button.copybtn")
     assert button.count() == 1, "a code block has no copy button"
