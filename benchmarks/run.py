@@ -450,7 +450,7 @@ def write_markdown(path, res):
     lines = [f"Measured on **{where}** ({info['device']}; CPU {info['cpu']}, {info['cpu_count']} cores, "
              f"{info['torch_threads']} torch threads; torch {info['torch']}, Python {info['python']}), "
              f"{info['date_utc']} UTC{', quick run' if res['quick'] else ''}; load average at start "
-             f"{info['load_average_1min_at_start']}. Median wall time of each method, and kernel "
+             f"{info['load_average_1min_at_start']:.2f}. Median wall time of each method, and kernel "
              "values per second (m·n / time). 1-D Gaussian kernel, σ = 0.3, n training points, "
              "m queries.", ""]
     names = list(reg[0]["methods"])
@@ -499,12 +499,13 @@ def write_markdown(path, res):
     prof = res["profile"]
     total = sum(prof["seconds_per_op"].values())
     lines += ["", f"What one tile of the 1-D Gaussian loop costs ({prof['rows']} queries × {prof['cols']} "
-              f"training points, float32, each operation timed alone, {prof['threads']} thread(s)):", "",
+              f"training points, float32, each operation timed alone, "
+              + ("on the GPU" if prof["threads"] == "GPU" else f"{prof['threads']} thread(s)") + "):", "",
               "| operation | time per tile | share |", "| --- | --- | --- |"]
     for name, t in prof["seconds_per_op"].items():
         lines.append(f"| {name} | {t * 1e6:.1f} µs | {t / total:.0%} |")
     lines.append(f"| all | {total * 1e6:.1f} µs | 100% |")
-    lines += ["", "Targets (issue 5), from this run:", "", "| target | measured | met |",
+    lines += ["", "Targets, from this run:", "", "| target | measured | met |",
               "| --- | --- | --- |"]
     for t in res["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")

@@ -28,7 +28,15 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(scrollables, 400);
   }
+  // sphinx-copybutton's buttons carry only a tooltip; name them for screen readers
+  function copyButtons() {
+    document.querySelectorAll("button.copybtn:not([aria-label])").forEach(function (b) {
+      b.setAttribute("aria-label", "Copy the code");
+    });
+  }
+
   window.addEventListener("load", function () {
+    copyButtons();
     scrollables();
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
       MathJax.startup.promise.then(scrollables);

@@ -82,7 +82,7 @@ class QueryFigure(FrameFigure):
         self.bars.set_segments(_bar_segments(x, row))
         name = get_kernel(kernel).name
         if np.isfinite(y_hat[-1]):
-            value = f"f̂(q) = Σ α_i(q) v_i = {y_hat[-1]:.2f}"
+            value = f"f̂(q) = Σᵢ αᵢ(q) vᵢ = {y_hat[-1]:.2f}"  # subscript letters, as in the text
             i = int(np.nanargmax(row))
             eff = 1.0 / float(np.sum(row ** 2))
             words = (f"the estimate there, {y_hat[-1]:.2f}, is the weighted mean of the values; the "
