@@ -55,7 +55,7 @@ unit: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile tests --ignore=tests/site --ignore=tests/notebooks --ignore=tests/lab
 
 site: $(STAMP) node-deps
-	$(PY) -m pytest tests/site tests/lab
+	$(PY) -m pytest -n 2 --dist loadfile tests/site tests/lab
 
 # Each notebook runs once more, under nbval in strict mode against the build's executed copy: it
 # must run, and reproduce the build's text outputs. Then nothing may have appeared in the checkout.

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var SELECTOR = "div.highlight pre, .cell_output .output, .cell_output pre, div.math, " +
-                 "mjx-container[display='true'], .table-wrapper";
+                 "mjx-container, .table-wrapper";
 
   function scrollables() {
     document.querySelectorAll(SELECTOR).forEach(function (el) {
