@@ -242,6 +242,15 @@ def _given_axes(ax, count: int):
     return axes
 
 
+def _stacked_pair(ax, height: float):
+    """The figure and two panels, one above the other sharing x: ``ax`` if given, else new ones."""
+    given = _given_axes(ax, 2)
+    if given:
+        return given[0].figure, tuple(given)
+    fig, axes = plt.subplots(2, 1, figsize=(FIG_WIDTH, height), sharex=True, layout="constrained")
+    return fig, tuple(axes)
+
+
 def _figure_legend(fig, axes, handles=None, ncol: int = 3):
     handles = handles if handles is not None else axes[0].get_legend_handles_labels()[0]
     if fig.get_layout_engine() is not None and len(axes) > 1:
@@ -653,13 +662,7 @@ def plot_width_learning(fits: Mapping[str, object], *, coordinate_names: Sequenc
     matplotlib.figure.Figure
     """
     with _styled():
-        given = _given_axes(ax, 2)
-        if given:
-            ax_loss, ax_sigma = given
-            fig = ax_loss.figure
-        else:
-            fig, (ax_loss, ax_sigma) = plt.subplots(2, 1, figsize=(FIG_WIDTH, 4.6), sharex=True,
-                                                    layout="constrained")
+        fig, (ax_loss, ax_sigma) = _stacked_pair(ax, height=4.6)
         for c, (label, fit) in enumerate(fits.items()):
             losses = to_numpy(fit.loss_history)
             ax_loss.plot(np.arange(1, losses.size + 1), losses, color=COLOURS[c], ls=LINESTYLES[c],
@@ -784,13 +787,7 @@ def plot_rates(studies: Mapping[str, object], theory: Mapping[str, tuple[float, 
     matplotlib.figure.Figure
     """
     with _styled():
-        given = _given_axes(ax, 2)
-        if given:
-            ax_s, ax_e = given
-            fig = ax_s.figure
-        else:
-            fig, (ax_s, ax_e) = plt.subplots(2, 1, figsize=(FIG_WIDTH, 5.6), sharex=True,
-                                             layout="constrained")
+        fig, (ax_s, ax_e) = _stacked_pair(ax, height=5.6)
         from .consistency import loglog_slope  # the rate experiment's own fit (imports tqdm)
 
         for c, (label, st) in enumerate(studies.items()):
