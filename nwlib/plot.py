@@ -513,16 +513,21 @@ def plot_fields_2d(grid_x, grid_y, fields: Mapping[str, object], points=None, la
             fig.colorbar(image, ax=a, shrink=0.9)
             if points is not None:
                 _scatter_classes(a, points, labels, num_classes, class_names)
-            a.set_title(_wrap(title) if len(axes) > 1 else title)
-            a.set_xlim(extent[0], extent[1])
-            a.set_ylim(extent[2], extent[3])
-            a.grid(False)
+            _finish_plane(a, title, extent, wrap=len(axes) > 1)
         if not given:
             _label_rows(axes, "$x_2$")
             _label_bottom(axes, "$x_1$")
         if points is not None:
             _figure_legend(fig, axes, ncol=num_classes)
     return fig
+
+
+def _finish_plane(a, title: str, extent, *, wrap: bool) -> None:
+    """Title and limits of a panel over the (x_1, x_2) plane, without grid lines over the image."""
+    a.set_title(_wrap(title) if wrap else title)
+    a.set_xlim(extent[0], extent[1])
+    a.set_ylim(extent[2], extent[3])
+    a.grid(False)
 
 
 def plot_regions_2d(grid_x, grid_y, regions: Mapping[str, object], points, labels, *,
@@ -563,10 +568,7 @@ def plot_regions_2d(grid_x, grid_y, regions: Mapping[str, object], points, label
             a.contour(gx, gy, z, levels=np.arange(num_classes - 1) + 0.5, colors="k",
                       linewidths=0.8)
             _scatter_classes(a, points, labels, num_classes, class_names)
-            a.set_title(_wrap(title) if len(axes) > 1 else title)
-            a.set_xlim(extent[0], extent[1])
-            a.set_ylim(extent[2], extent[3])
-            a.grid(False)
+            _finish_plane(a, title, extent, wrap=len(axes) > 1)
         if not given:
             _label_rows(axes, "$x_2$")
             _label_bottom(axes, "$x_1$")
