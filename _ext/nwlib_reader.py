@@ -9,13 +9,12 @@
   solution), ``nwlib-widgets.js`` (pages with widgets: lazy frames; names and states of sliders,
   toggle and Play buttons and frames), ``nwlib-search.js`` (the search page: snippets show formulas
   as plain text, not TeX).
-* MathJax: loaded only on pages that show math, and out of the tab order (its menu stays on the
-  right click); the site ships only the MathJax files it uses (``nwlib_offline.MATHJAX_FILES``). No
-  layout shift when it typesets: display equations keep an estimated height from the first paint,
-  and the article shows once the page is typeset (2 s at most).
+* Math is typeset at build time (``nwlib_math``): no MathJax script, nothing re-flows.
 * The theme's header buttons get accessible names that contain their visible text; the theme's
   fontawesome.js is not loaded (its stylesheet draws the same icons with a web font); the images
   of a page's content load lazily and carry their size (no layout shift when they arrive).
+* Icon fonts: the theme's Font Awesome 6 fonts (the solid one alone is 157 kB, fetched by every
+  page) are cut down with fontTools to the icons the site names (``subset_icon_fonts``).
 * Downloads: one archive, ``_downloads/attention-pooling-notebooks.zip``, with the notebooks (as
   committed, without outputs), ``nwlib``, ``requirements.txt``, ``pyproject.toml``, ``Makefile`` and
   ``README.md``: unpacked, ``make lab`` runs the book's notebooks. Each page's download menu links it.
@@ -37,28 +36,10 @@ ARCHIVE_ROOT = "attention-pooling"
 ARCHIVE_FILES = ("README.md", "Makefile", "pyproject.toml", "requirements.txt")
 # a fixed date: the archive is the same bytes for the same files (1980 is the zip format's epoch)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-# the MathJax menu's "Include in Tab Order" off: formulas are no Tab stops
-MATHJAX_OPTIONS = {"menuOptions": {"settings": {"inTabOrder": False}}}
-# On pages with math, the article is shown once MathJax has typeset it (or after 2 s at most):
-# typesetting inline formulas re-flows every paragraph, a layout shift of the whole page otherwise.
-# nwlib-mathjax2-hub.js removes the class when MathJax is done; without JavaScript it is never set.
-MATH_PENDING = ('document.documentElement.classList.add("nwlib-math-pending");'
-                'setTimeout(function () {'
-                'document.documentElement.classList.remove("nwlib-math-pending"); }, 2000);')
 
 
 def _has_widgets(body: str) -> bool:
     return "application/vnd.jupyter.widget-view+json" in body
-
-
-def _has_math(body: str) -> bool:
-    return 'class="math' in body
-
-
-def _is_mathjax(script) -> bool:
-    filename = str(getattr(script, "filename", script) or "")
-    body = getattr(script, "attributes", {}).get("body", "") or ""
-    return "mathjax" in filename.lower() or body.startswith("window.MathJax")
 
 
 def _configure(app: Sphinx, config) -> None:
@@ -66,21 +47,9 @@ def _configure(app: Sphinx, config) -> None:
     config.html_static_path = [*config.html_static_path, str(HERE / "static")]
 
 
-def _mathjax_config(app: Sphinx) -> None:
-    # after myst-parser has set its processHtmlClass (builder-inited): merge, do not replace
-    config = dict(app.config.mathjax3_config or {})
-    config["options"] = {**config.get("options", {}), **MATHJAX_OPTIONS}
-    app.config.mathjax3_config = config
-
-
 def _page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
     """Scripts only where they are needed (runs after sphinx.ext.mathjax and myst-nb, priority 500)."""
     body = context.get("body", "") or ""
-    scripts = context.get("script_files")
-    if scripts is not None and not _has_math(body):
-        scripts[:] = [s for s in scripts if not _is_mathjax(s)]
-    elif scripts is not None:
-        app.builder.add_js_file(None, body=MATH_PENDING, priority=150)
     if _has_widgets(body):
         # before the widget manager (myst-nb adds it at priority 500): its images are created lazy
         app.builder.add_js_file("nwlib-widgets.js", defer="defer", priority=450)
@@ -166,40 +135,80 @@ def _lazy_sized(tag: str, page_dir: Path) -> str:
     return tag
 
 
-# MathJax typesets display equations after the first paint; the raw TeX box then changes height and
-# what follows jumps (Lighthouse's layout shift). Each display equation gets, at build time, an
-# estimate of its typeset height (fitted on this book's equations at 1350 px: within about 0.5 em),
-# which it keeps until MathJax has drawn it (nwlib-site.css).
-DISPLAY_MATH = re.compile(r'<div class="math notranslate nohighlight"([^>]*)>(.*?)</div>', re.DOTALL)
-TALL = re.compile(r"\\(d?frac|sum|int|prod|Bigl|Bigr|underbrace|overbrace|binom)\b")
-NESTED = re.compile(r"\\frac\s*\{[^{}]*\\frac|\\underbrace|\\overbrace")
-
-
-def display_math_height(tex: str) -> float:
-    """Estimated height (em) of a typeset display equation with its margins."""
-    rows = [row for row in re.split(r"\\\\", tex) if row.strip()] or [tex]
-    return 2.2 + sum(4.4 if NESTED.search(r) else 3.4 if TALL.search(r) else 1.8 for r in rows)
-
-
-def _reserve_math(match: re.Match) -> str:
-    attrs, tex = match.group(1), match.group(2)
-    if "style=" in attrs:
-        return match.group(0)
-    height = display_math_height(tex)
-    return (f'<div class="math notranslate nohighlight"{attrs} style="--nwlib-math-h: {height:.1f}em">'
-            f"{tex}</div>")
-
-
 def polish_page(text: str, page_dir: Path | None = None) -> str:
     for pattern, replacement in THEME_FIXES:
         text = pattern.sub(replacement, text)
     text = FONTAWESOME_JS.sub("", text)
-    text = DISPLAY_MATH.sub(_reserve_math, text)
     if page_dir is not None:
         start = text.find('<main id="main-content"')
         if start >= 0:
             text = text[:start] + IMG_TAG.sub(lambda m: _lazy_sized(m.group(0), page_dir), text[start:])
     return text
+
+
+# Font Awesome 6 as pydata-sphinx-theme vendors it: the stylesheet maps each icon class to a code
+# point (".fa-bars:before{content:"\f0c9"}", aliases share a rule) and the fonts hold the glyphs.
+ICON_CSS = "_static/styles/pydata-sphinx-theme.css"
+ICON_FONTS = "_static/vendor/fontawesome/webfonts"
+ICON_RULE = re.compile(r'([^{}]+)\{content:"\\([0-9a-fA-F]+) ?"\}')
+ICON_CLASS = re.compile(r"\bfa-([a-z0-9]+(?:-[a-z0-9]+)*)")
+# the widget manager's Play widget draws these itself (class "fa fa-play", ...), which the
+# theme's ".fa" rule may style; its own script is not searched, since it lists every icon
+WIDGET_ICONS = ("play", "pause", "stop", "retweet")
+
+
+def icon_code_points(css: str) -> dict[str, int]:
+    """Icon name -> code point, from the Font Awesome rules of a stylesheet."""
+    points: dict[str, int] = {}
+    for selectors, code in ICON_RULE.findall(css):
+        for selector in selectors.split(","):
+            name = re.fullmatch(r"\s*\.fa-([a-z0-9-]+):{1,2}before\s*", selector)
+            if name:
+                points[name.group(1)] = int(code, 16)
+    return points
+
+
+def icons_named(outdir: Path) -> set[str]:
+    """Icon names the site's pages and the theme's scripts use (``fa-NAME``)."""
+    names = set(WIDGET_ICONS)
+    files = [p for p in outdir.rglob("*.html")]
+    files += [p for p in (outdir / "_static").rglob("*.js") if "html-manager" not in p.parts]
+    for path in files:
+        names.update(ICON_CLASS.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return names
+
+
+def subset_icon_fonts(outdir: Path) -> dict[str, tuple[int, int]]:
+    """Keep in the theme's icon fonts only the glyphs of the icons the site uses.
+
+    Returns ``{font file: (bytes before, bytes after)}``; the fonts keep their names, so the
+    theme's stylesheet still finds them.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    css = outdir / ICON_CSS
+    fonts = outdir / ICON_FONTS
+    if not css.is_file() or not fonts.is_dir():
+        return {}
+    points = icon_code_points(css.read_text(encoding="utf-8"))
+    keep = {points[name] for name in icons_named(outdir) if name in points}
+    sizes = {}
+    for path in sorted(fonts.iterdir()):
+        if path.suffix not in (".woff2", ".ttf"):
+            continue
+        before = path.stat().st_size
+        font = TTFont(path)
+        options = subset.Options()
+        options.flavor = "woff2" if path.suffix == ".woff2" else None
+        options.layout_features = ["*"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=keep & set(font.getBestCmap()))
+        subsetter.subset(font)
+        font.flavor = options.flavor
+        font.save(path)
+        sizes[path.name] = (before, path.stat().st_size)
+    return sizes
 
 
 def _polish(app: Sphinx, exception) -> None:
@@ -213,6 +222,10 @@ def _polish(app: Sphinx, exception) -> None:
         polished = polish_page(text, page.parent)
         if polished != text:
             page.write_text(polished, encoding="utf-8")
+    sizes = subset_icon_fonts(outdir)
+    if sizes:
+        logger.info("nwlib_reader: icon fonts cut to the icons used: " + ", ".join(
+            f"{name} {a / 1e3:.0f} -> {b / 1e3:.0f} kB" for name, (a, b) in sizes.items()))
 
 
 def _archive(app: Sphinx, exception) -> None:
@@ -227,7 +240,6 @@ def _archive(app: Sphinx, exception) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure)
-    app.connect("builder-inited", _mathjax_config, priority=900)
     app.add_css_file("nwlib-site.css")
     app.add_js_file("nwlib-site.js", loading_method="defer", priority=900)
     app.connect("html-page-context", _page_assets, priority=600)

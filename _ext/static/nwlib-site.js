@@ -7,16 +7,17 @@
                  "mjx-container, .table-wrapper";
 
   function scrollables() {
-    document.querySelectorAll(SELECTOR).forEach(function (el) {
-      var wide = el.scrollWidth > el.clientWidth + 1;
-      // (the theme marks boxes that did not scroll when it looked with tabindex -1: look again)
-      if (wide && el.tabIndex < 0) {
-        el.setAttribute("tabindex", "0");
-        if (!el.hasAttribute("aria-label") && !el.hasAttribute("role")) {
-          el.setAttribute("role", "region");
-          el.setAttribute("aria-label", el.matches("div.math, mjx-container") ? "equation (scrolls sideways)"
-                                                                          : "wide content (scrolls sideways)");
-        }
+    // measure every box first, then change the wide ones: one layout, not one per change
+    // (the theme marks boxes that did not scroll when it looked with tabindex -1: look again)
+    var wide = Array.from(document.querySelectorAll(SELECTOR)).filter(function (el) {
+      return el.tabIndex < 0 && el.scrollWidth > el.clientWidth + 1;
+    });
+    wide.forEach(function (el) {
+      el.setAttribute("tabindex", "0");
+      if (!el.hasAttribute("aria-label") && !el.hasAttribute("role")) {
+        el.setAttribute("role", "region");
+        el.setAttribute("aria-label", el.matches("div.math, mjx-container") ? "equation (scrolls sideways)"
+                                                                        : "wide content (scrolls sideways)");
       }
     });
   }
@@ -35,12 +36,11 @@
     });
   }
 
+  // once the page has loaded and the browser is idle: not in the way of the first paint
+  var idle = window.requestIdleCallback || function (run) { return window.setTimeout(run, 1); };
   window.addEventListener("load", function () {
     copyButtons();
-    scrollables();
-    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-      MathJax.startup.promise.then(scrollables);
-    }
+    idle(scrollables, {timeout: 1000});
   });
   window.addEventListener("resize", later);
   // capture phase: a solution's title bar stops its click from bubbling (nwlib-solutions.js), and

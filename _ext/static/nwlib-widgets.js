@@ -126,16 +126,45 @@
 
   // The widget manager loads when it is needed (nwlib_frames.py turned its <script> into
   // type="nwlib/widget-manager", which the browser neither runs nor fetches): when an explorer's
-  // default frame comes near the screen, at the reader's first scroll, tap or key, or 3 s after the
-  // page has loaded. It renders the widgets on the window's "load" event; that event has passed
+  // default frame comes near the screen, or at the reader's first scroll, tap or key (not on a
+  // timer: its half second of main thread is only spent for a reader who moves). It renders the widgets on the window's "load" event; that event has passed
   // by then, so a "load" listener it adds while it starts is called at once.
+  // The widget state is not in the page either (nwlib_frames.py): its script file, named by a
+  // <script type="nwlib/widget-state">, defines window.nwlibWidgetState; it becomes the JSON
+  // script the manager looks for, then the manager loads.
   var managerLoading = false;
+  function loadScript(src, done) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = script.onerror = done;
+    document.head.appendChild(script);
+  }
+
   function loadManager() {
     var tag = document.querySelector('script[type="nwlib/widget-manager"]');
     if (managerLoading || !tag) {
       return;
     }
     managerLoading = true;
+    var stateTag = document.querySelector('script[type="nwlib/widget-state"]');
+    if (!stateTag) {
+      startManager(tag);
+      return;
+    }
+    loadScript(stateTag.getAttribute("src"), function () {
+      if (window.nwlibWidgetState) {
+        var state = document.createElement("script");
+        state.type = "application/vnd.jupyter.widget-state+json";
+        state.textContent = JSON.stringify(window.nwlibWidgetState);
+        document.body.appendChild(state);
+      } else {
+        console.error("nwlib: the widget state did not load from " + stateTag.getAttribute("src"));
+      }
+      startManager(tag);
+    });
+  }
+
+  function startManager(tag) {
     var add = window.addEventListener;
     window.addEventListener = function (type, listener, options) {
       if (type === "load" && document.readyState === "complete") {
@@ -144,12 +173,9 @@
       }
       return add.call(window, type, listener, options);
     };
-    var script = document.createElement("script");
-    script.src = tag.getAttribute("src");
-    script.onload = script.onerror = function () {
+    loadScript(tag.getAttribute("src"), function () {
       window.addEventListener = add;
-    };
-    document.head.appendChild(script);
+    });
   }
 
   function whenNeeded() {
@@ -166,7 +192,6 @@
     ["scroll", "pointerdown", "keydown", "touchstart"].forEach(function (type) {
       window.addEventListener(type, loadManager, {once: true, passive: true});
     });
-    window.setTimeout(loadManager, 3000);
   }
 
   function start() {

@@ -169,6 +169,8 @@ def open_session(browser, server):
 
 
 def wait_for_widgets(page, views: int) -> None:
+    # the widget manager loads when a reader moves (nwlib-widgets.js): scroll, as a reader would
+    page.evaluate("() => window.scrollBy(0, 1)")
     page.wait_for_function(f"() => document.querySelectorAll('.nwlib-explorer').length >= {views}"
                            " || document.body.innerText.includes('Error displaying widget')")
     assert "Error displaying widget" not in page.inner_text("body")

@@ -2,7 +2,8 @@
 
 The site in ``_build/html`` is served on 127.0.0.1 by a small ``http.server`` thread (see
 ``conftest.py``); every request to any other address is blocked and recorded. For every page: it
-loads, no request leaves the site, the math is typeset (``mjx-container``), every widget is rendered,
+loads, no request leaves the site, the math arrives typeset (``mjx-container``, no MathJax script),
+every widget is rendered,
 no live-only control shows, and the browser console has no error; each page is checked served over
 http and opened from disk (file://). For every explorer: moving each slider, choosing another entry
 of each menu, pressing each width button and pressing Play changes the image shown. Screenshots of
@@ -38,11 +39,10 @@ def session(request, browser, server, site):
     s.close()
 
 
-def _wait_for_math(page):
-    # MathJax 3 typesets after its startup; wait for that promise, then count
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    page.evaluate("() => MathJax.startup.promise")
+def _math(page):
+    # typeset when the book was built: nothing to wait for, and no MathJax in the page
     return page.evaluate("""() => ({
+        mathjax: typeof window.MathJax !== "undefined",
         formulas: document.querySelectorAll('.math').length,
         typeset: document.querySelectorAll('mjx-container').length,
         raw: Array.from(document.querySelectorAll('.math'))
@@ -97,8 +97,9 @@ def test_page_offline(session, site, page_path):
     views = html.count("application/vnd.jupyter.widget-view+json")
 
     if has_math:
-        math = _wait_for_math(page)
+        math = _math(page)
         assert math["typeset"] >= math["formulas"] > 0, f"math left untypeset: {math['raw'][:5]}"
+        assert not math["mathjax"], "the page loads MathJax, though its math is typeset at build time"
     # solutions are hidden until a reader opens them: open each, as a reader would, so that the
     # explorers inside them are visible (and shown to work) too
     open_solutions(page)

@@ -10,6 +10,8 @@
 * Keyboard: Tab reaches the chapter's first slider within a handful of stops (formulas are not stops).
 * JavaScript off: each explorer shows its default frame as an image with alt text.
 * A code block's copy button copies its code; search snippets show formulas as text, not TeX.
+* Slow links: the widget manager is not fetched with the page, only once the reader moves; every
+  icon the page shows (theme and widgets) has its glyph in the cut-down icon fonts.
 Every check also records requests that leave the site (blocked) and console errors.
 """
 from __future__ import annotations
@@ -25,12 +27,9 @@ MAX_KEYS_TO_FIRST_SLIDER = 6
 
 
 def _ready(page, page_id: str) -> None:
-    """Solutions open, math typeset, widgets drawn: the page as a reader has it in full."""
+    """Solutions open, widgets drawn: the page as a reader has it in full (math comes typeset)."""
     html = page_html(page_id)
     open_solutions(page)
-    if 'class="math' in html:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-        page.evaluate("() => MathJax.startup.promise")
     views = html.count("application/vnd.jupyter.widget-view+json")
     if views:
         wait_for_widgets(page, views)
@@ -301,3 +300,62 @@ def test_search_snippets_show_formulas_as_text(open_session, site):
     assert snippets, "no snippet shown for 'kernel'"
     assert not [s for s in snippets if "\\(" in s or "\\frac" in s or "\\sigma" in s], snippets
     _clean(session)
+
+
+# ---------------------------------------------------------------------------------------------
+# Slow links
+# ---------------------------------------------------------------------------------------------
+
+def test_widget_manager_waits_for_the_reader(open_session, site):
+    if WIDGET_IDS == ["(no widgets)"]:
+        pytest.skip("no page has widgets")
+    page_id = next((p for p in WIDGET_IDS if "attention_pooling" in p), WIDGET_IDS[0])
+    session = open_session(**PHONE)
+    fetched = []
+    session.page.on("request", lambda r: fetched.append(r.url)
+                    if "html-manager/embed.js" in r.url or "/state-" in r.url else None)
+    page = session.goto(page_id)
+    page.wait_for_load_state("load")
+    # it used to arrive 3 s after the page loaded, whether or not the reader went on
+    page.wait_for_timeout(3500)
+    first_view = page.evaluate("""() => document.querySelector('img.nwlib-fallback')
+                                        .getBoundingClientRect().top / window.innerHeight""")
+    if first_view < 2:
+        pytest.skip(f"{page_id}: an explorer is near the first screen, so the manager loads at once")
+    assert not fetched, "the widget manager was fetched before the reader did anything"
+    wait_for_widgets(page, page_html(page_id).count("application/vnd.jupyter.widget-view+json"))
+    assert len(fetched) == 2, f"expected the state and the manager to be fetched once each: {fetched}"
+    _clean(session)
+
+
+ICON_FONT_FILES = {("Font Awesome 6 Free", "900"): "fa-solid-900.woff2",
+                   ("Font Awesome 6 Free", "400"): "fa-regular-400.woff2",
+                   ("Font Awesome 6 Brands", "400"): "fa-brands-400.woff2"}
+
+
+@pytest.mark.parametrize("page_id", CONTENT_IDS)
+def test_every_icon_shown_has_its_glyph(open_session, site, page_id):
+    from fontTools.ttLib import TTFont
+
+    session = open_session(**DESKTOP)
+    page = session.goto(page_id)
+    _ready(page, page_id)
+    icons = page.evaluate("""() => Array.from(document.querySelectorAll('body *')).map(e => {
+        const s = getComputedStyle(e, '::before');
+        const c = s.content.replace(/^"|"$/g, '');
+        return c.length === 1 && c.codePointAt(0) >= 0xe000 && c.codePointAt(0) <= 0xf8ff
+            ? [s.fontFamily, s.fontWeight, c.codePointAt(0), e.className] : null;
+    }).filter(Boolean)""")
+    assert icons, f"{page_id}: no icon found (the theme's header has some)"
+    fonts = site / "_static" / "vendor" / "fontawesome" / "webfonts"
+    # (a font none of whose icons is used keeps no character map at all)
+    cmaps = {key: set(TTFont(fonts / name).getBestCmap() or ()) for key, name in ICON_FONT_FILES.items()}
+    missing = []
+    for family, weight, code, cls in icons:
+        family = next((f for f, _ in ICON_FONT_FILES if f in family), None)
+        if family is None:  # the widget manager's own Font Awesome 5, shipped whole
+            continue
+        weight = "900" if int(weight) >= 600 else "400"
+        if code not in cmaps[(family, weight)]:
+            missing.append(f"{cls} U+{code:04X} ({family} {weight})")
+    assert not missing, f"{page_id}: icons without a glyph in the cut-down fonts: {missing}"

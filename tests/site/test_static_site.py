@@ -1,8 +1,10 @@
 """The built site without a browser: nothing fetched from the network, light pages, what ships.
 
 * No ``src``/``href`` to http(s) for scripts, styles, fonts and images in the HTML and CSS.
-* Widget pages load the vendored widget manager, deferred; math pages load the site's MathJax, and
-  pages without math load none; the site ships the MathJax files it uses, not the distribution.
+* Widget pages load the vendored widget manager and their widget state (a file) only when needed.
+  Math arrives typeset (build time): no page loads MathJax, every formula is MathJax's HTML with
+  MathML for screen readers and no tab stop, and the fonts a page's math CSS names are on the site.
+  The theme's icon fonts are cut down; a TeX error is a build warning.
 * No widget frame is embedded in a page as base64: each ``Image`` model points at a frame file that
   exists, and each widget view has, just before it, a plain image of its default frame with alt text.
 * The notebooks' archive holds every notebook of the book, ``nwlib`` and what installs it.
@@ -12,9 +14,11 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 import zipfile
 from html.parser import HTMLParser
 
+import pytest
 from sitekit import PAGES, ROOT
 
 # ------------------------------------------------------------------------------------------
@@ -82,46 +86,77 @@ def test_widget_manager_vendored_and_not_blocking(site):
         assert all('type="nwlib/widget-manager"' in t or re.search(r"\b(defer|async)\b", t)
                    for t in manager), f"{page.name}: the widget manager blocks the first paint: {manager}"
         assert any("_static/nwlib-widgets.js" in t for t in _scripts(html)), page.name
+        # the widget state (0.4 MB on the chapter) is a file loaded with the manager, not in the page
+        assert "application/vnd.jupyter.widget-state+json" not in html, f"{page.name} embeds its state"
+        assert _widget_state(page), f"{page.name}: no widget state file"
         assert "thebe.js" not in html and "THEBE_JS_URL" not in html, page
 
 
-def test_mathjax_only_where_there_is_math(site):
-    with_math = without = 0
+_MATH_BOX = re.compile(r'<(span|div) class="math notranslate nohighlight[^"]*"[^>]*>(.*?)</\1>\s*(?=<|$)',
+                       re.DOTALL)
+_MATH_CSS = re.compile(r'<style id="nwlib-math">(.*?)</style>', re.DOTALL)
+_FONT_URL = re.compile(r'url\("([^"]+\.woff)"\)')
+
+
+def test_math_is_typeset_at_build_time(site):
+    pages_with_math = 0
     for page in PAGES:
         html = page.read_text(encoding="utf-8")
-        loads = any("_static/mathjax/tex-chtml.js" in t for t in _scripts(html))
-        if 'class="math' in html:
-            with_math += 1
-            assert loads, f"{page.name} shows math but does not load the site's MathJax"
-        else:
-            without += 1
-            assert not loads, f"{page.name} has no math but loads MathJax"
-    assert with_math and without, "expected pages with math and pages without"
+        assert not any("mathjax" in t.lower() for t in _scripts(html)), f"{page.name} loads MathJax"
+        assert "window.MathJax" not in html, f"{page.name} configures MathJax"
+        boxes = [m.group(2) for m in _MATH_BOX.finditer(html)]
+        if not boxes:
+            continue
+        pages_with_math += 1
+        raw = [b[:60] for b in boxes if "<mjx-container" not in b]
+        assert not raw, f"{page.name}: formulas left as TeX: {raw[:3]}"
+        # screen readers read the MathML beside each formula; the drawn glyphs are hidden from them
+        assert html.count("<mjx-container") == html.count("<mjx-assistive-mml"), page.name
+        assert 'class="merror"' not in html and "<mjx-merror" not in html, f"{page.name}: a TeX error"
+        assert "tabindex" not in "".join(boxes), f"{page.name}: a formula is a tab stop"
+        css = _MATH_CSS.search(html)
+        assert css, f"{page.name} has math but not the CSS that draws it"
+        for url in set(_FONT_URL.findall(css.group(1))):
+            assert (page.parent / url).is_file(), f"{page.name}: math font {url} is not on the site"
+    assert pages_with_math >= 5, "expected math on the chapter and the exercise pages"
 
 
-def test_mathjax_formulas_are_not_tab_stops(site):
-    page = next(p for p in PAGES if 'class="math' in p.read_text("utf-8"))
-    config = re.search(r"window\.MathJax = (\{.*?\})</script>", page.read_text("utf-8"))
-    assert config, "no MathJax configuration on a page with math"
-    settings = json.loads(config.group(1))["options"]["menuOptions"]["settings"]
-    assert settings["inTabOrder"] is False
+def test_a_tex_error_is_a_build_warning(node, caplog):
+    # under `jb build -W` a warning fails the build: a typo in the TeX cannot reach the site
+    if not (ROOT / "node_modules" / "mathjax-full").is_dir():
+        pytest.skip("mathjax-full is not installed: run `npm ci`")
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import nwlib_math
+
+    body = ('<p><span class="math notranslate nohighlight">\\(\\sigma &lt; 1\\)</span> and '
+            '<span class="math notranslate nohighlight">\\(\\sigmaa\\)</span></p>')
+    typeset, css = nwlib_math.typeset_body(body, "fonts", ROOT, where="a test page")
+    assert typeset.count("<mjx-container") == 2 and "mjx-c" in css
+    assert "<mo>&lt;</mo>" in typeset, "the TeX was not unescaped from HTML before typesetting"
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("a test page" in w and "\\sigmaa" in w for w in warnings), warnings
 
 
-def test_site_ships_only_the_mathjax_it_uses(site):
-    mathjax = site / "_static" / "mathjax"
-    assert (mathjax / "tex-chtml.js").is_file()
-    assert list((mathjax / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
-    # other combined components and the 4 MB speech-rule engine are not used by the site
-    assert not (mathjax / "tex-svg.js").exists() and not (mathjax / "tex-mml-chtml.js").exists()
-    assert not (mathjax / "sre").exists()
+def test_icon_fonts_are_cut_to_the_icons_used(site):
+    # pydata-sphinx-theme ships all of Font Awesome 6 (the solid font alone is 157 kB); the site
+    # keeps the icons it uses (tests/site/test_reader.py checks each icon shown has its glyph)
+    fonts = site / "_static" / "vendor" / "fontawesome" / "webfonts"
+    sizes = {f.name: f.stat().st_size for f in fonts.glob("*.woff2")}
+    assert "fa-solid-900.woff2" in sizes, sorted(sizes)
+    assert all(size < 20_000 for size in sizes.values()), sizes
 
 
-_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.DOTALL)
+_STATE_TAG = re.compile(r'<script type="nwlib/widget-state" src="([^"]+)"></script>')
+_STATE_FILE = re.compile(r"\s*window\.nwlibWidgetState = (.*);\s*", re.DOTALL)
 
 
-def _widget_state(html: str) -> dict:
-    match = _STATE.search(html)
-    return json.loads(match.group(1))["state"] if match else {}
+def _widget_state(page) -> dict:
+    """The page's widget models, from the state file it names (nwlib_frames.py)."""
+    tag = _STATE_TAG.search(page.read_text(encoding="utf-8"))
+    if not tag:
+        return {}
+    text = (page.parent / tag.group(1)).read_text(encoding="utf-8")
+    return json.loads(_STATE_FILE.fullmatch(text).group(1))["state"]
 
 
 class _Imgs(HTMLParser):
@@ -143,7 +178,7 @@ class _Imgs(HTMLParser):
 def test_widget_frames_are_files_not_base64(site):
     images = 0
     for page in PAGES:
-        state = _widget_state(page.read_text(encoding="utf-8"))
+        state = _widget_state(page)
         for model_id, model in state.items():
             if model.get("model_name") != "ImageModel":
                 continue
