@@ -10,7 +10,8 @@ turns those formulas into MathJax's own CommonHTML output before the page is wri
 * each formula becomes an ``<mjx-container>``, as MathJax in the browser would have made it, with
   MathML beside it for screen readers (MathJax's assistive MathML);
 * the page's ``<head>`` gets the CSS those formulas need (only their glyphs); the MathJax web fonts
-  it names are copied to ``_static/mathjax/woff-v2`` (only the fonts some page uses);
+  it names are copied to ``_static/mathjax/woff-v2``. The formulas' layout does not wait for
+  those fonts (``typeset_math.cjs``: a local font with MathJax's line metrics comes first);
 * the MathJax script and its configuration are removed from every page;
 * a TeX error (an unknown macro, a missing brace) is a build warning naming the page and the
   formula, hence an error under ``jb build -W``, rather than red text on the page.

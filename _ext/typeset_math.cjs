@@ -26,6 +26,25 @@ const PACKAGES = AllPackages.filter((name) => !EXCLUDED.includes(name));
 
 const MATH_SCALE = 1.18;
 
+// The first font of every formula (MathJax's 1.5 kB MJXZERO) sets where each line box of a formula
+// sits; until it arrives the browser uses another font's ascent and descent, and when it comes the
+// equations re-flow (a layout shift of up to 0.03 on the chapter at phone width). A local font
+// given MJXZERO's metrics (ascent and descent 0.1 em) and only the space character stands first
+// instead: it is there at the first layout, and the formulas are drawn exactly as before.
+// (Where ascent-override is unsupported, Safari, the local font's own metrics apply: the same
+// formulas, their vertical spacing as before the web fonts arrive.)
+const STRUT_FAMILY = "NWLIBSTRUT";
+const STRUT_FACE = `@font-face {
+  font-family: ${STRUT_FAMILY};
+  src: local("DejaVu Sans"), local("Arial"), local("Helvetica"), local("Roboto"),
+       local("Liberation Sans"), local("Segoe UI");
+  ascent-override: 10%;
+  descent-override: 10%;
+  line-gap-override: 0%;
+  unicode-range: U+20;
+}
+`;
+
 function readStdin() {
   return new Promise((resolve, reject) => {
     const chunks = [];
@@ -64,7 +83,8 @@ function typeset(request) {
     }
     html.push(adaptor.outerHTML(node));
   });
-  const css = adaptor.textContent(chtml.styleSheet(doc));
+  const css = STRUT_FACE + adaptor.textContent(chtml.styleSheet(doc))
+    .replace(/font-family: MJXZERO,/g, `font-family: ${STRUT_FAMILY}, MJXZERO,`);
   return {html, css, errors};
 }
 

@@ -2,7 +2,7 @@
 
 * Phone (390 × 844, touch): the table-of-contents and "on this page" buttons open their panels;
   a tap on the middle of a solution's title bar opens the solution (and jumps nowhere); no page
-  scrolls sideways, with its solutions open and its widgets drawn.
+  scrolls sideways, with its solutions open and its widgets drawn; slider handles fit a thumb.
 * axe-core (``node_modules/axe-core``, ``npm ci``) finds no violation of impact "critical" or
   "serious" on any page, solutions open, in light mode and (colour contrast) in dark mode.
 * Widgets: each frame shown has alt text; each slider announces its label and value (its readout,
@@ -117,6 +117,23 @@ def test_phone_no_sideways_scroll(open_session, site, page_id):
         .filter(m => m.getBoundingClientRect().left < m.parentElement.getBoundingClientRect().left - 1)
         .map(m => m.textContent.slice(0, 40))""")
     assert not cut, f"{page_id}: display equations cut off on the left at 390 px: {cut}"
+    _clean(session)
+
+
+def test_phone_slider_handles_fit_a_thumb(open_session, site):
+    # WCAG 2.2 target size: 24 x 24 CSS px at least (ipywidgets draws 16 px; nwlib-site.css, on
+    # touch screens, 28 px)
+    if WIDGET_IDS == ["(no widgets)"]:
+        pytest.skip("no page has widgets")
+    page_id = next((p for p in WIDGET_IDS if "attention_pooling" in p), WIDGET_IDS[0])
+    session = open_session(**PHONE)
+    page = session.goto(page_id)
+    _ready(page, page_id)
+    sizes = page.evaluate("""() => Array.from(document.querySelectorAll('.widget-slider .noUi-handle'))
+        .map(h => h.getBoundingClientRect()).filter(r => r.width > 0).map(r => [r.width, r.height])""")
+    assert sizes, f"{page_id}: no slider shown"
+    small = [s for s in sizes if min(s) < 24]
+    assert not small, f"{page_id}: slider handles smaller than 24 px on a phone: {small}"
     _clean(session)
 
 

@@ -118,6 +118,9 @@ def test_math_is_typeset_at_build_time(site):
         assert css, f"{page.name} has math but not the CSS that draws it"
         for url in set(_FONT_URL.findall(css.group(1))):
             assert (page.parent / url).is_file(), f"{page.name}: math font {url} is not on the site"
+        # a local font with MathJax's line metrics comes first: the math does not re-flow when the
+        # web fonts arrive
+        assert "font-family: NWLIBSTRUT, MJXZERO," in css.group(1), page.name
     assert pages_with_math >= 5, "expected math on the chapter and the exercise pages"
 
 
