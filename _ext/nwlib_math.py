@@ -17,6 +17,7 @@ turns those formulas into MathJax's own CommonHTML output before the page is wri
   formula, hence an error under ``jb build -W``, rather than red text on the page.
 
 Node.js and ``npm ci`` (``make node-deps``, which ``make book`` runs) are needed to build the book.
+The punctuation right after an inline formula is kept on its line with it (``nwlib-nowrap``).
 Formulas are no tab stops (nothing in them is focusable); a formula wider than the column scrolls
 (``nwlib-site.css``), and ``nwlib-site.js`` makes such a box focusable so a keyboard can scroll it.
 """
@@ -41,7 +42,8 @@ PACKAGE = "mathjax-full"
 FONTS = Path("es5/output/chtml/fonts/woff-v2")
 FONTS_TARGET = "_static/mathjax/woff-v2"
 
-INLINE = re.compile(r'<span class="math notranslate nohighlight">\\\((.*?)\\\)</span>', re.DOTALL)
+INLINE = re.compile(r'<span class="math notranslate nohighlight">\\\((.*?)\\\)</span>([.,;:!?)\]]*)',
+                    re.DOTALL)
 DISPLAY = re.compile(r'(<div class="math notranslate nohighlight[^"]*"[^>]*>)(.*?)</div>', re.DOTALL)
 EQNO = re.compile(r'\s*(<span class="eqno">.*?</span>)', re.DOTALL)
 FONT_FILE = re.compile(r'url\("[^"]*/([A-Za-z0-9_-]+\.woff)"\)')
@@ -107,7 +109,10 @@ def typeset_body(body: str, font_url: str, cwd: Path, where: str = "") -> tuple[
         return f"{match.group(1)}{number}{next(rendered)}</div>"
 
     def inline(match: re.Match) -> str:
-        return f'<span class="math notranslate nohighlight">{next(rendered)}</span>'
+        formula = f'<span class="math notranslate nohighlight">{next(rendered)}</span>'
+        # the punctuation after a formula stays with it: no line starts with its comma or full stop
+        punctuation = match.group(2)
+        return f'<span class="nwlib-nowrap">{formula}{punctuation}</span>' if punctuation else formula
 
     # the same order as above: all display blocks, then the inline formulas outside them
     body = DISPLAY.sub(display, body)

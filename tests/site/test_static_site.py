@@ -94,6 +94,9 @@ def test_widget_manager_vendored_and_not_blocking(site):
 
 _MATH_BOX = re.compile(r'<(span|div) class="math notranslate nohighlight[^"]*"[^>]*>(.*?)</\1>\s*(?=<|$)',
                        re.DOTALL)
+_INLINE_THEN_PUNCTUATION = re.compile(
+    r'<span class="math notranslate nohighlight"><mjx-container(?:(?!</mjx-container>).)*</mjx-container>'
+    r'</span>[.,;:!?)]', re.DOTALL)
 _MATH_CSS = re.compile(r'<style id="nwlib-math">(.*?)</style>', re.DOTALL)
 _FONT_URL = re.compile(r'url\("([^"]+\.woff)"\)')
 
@@ -114,6 +117,10 @@ def test_math_is_typeset_at_build_time(site):
         assert html.count("<mjx-container") == html.count("<mjx-assistive-mml"), page.name
         assert 'class="merror"' not in html and "<mjx-merror" not in html, f"{page.name}: a TeX error"
         assert "tabindex" not in "".join(boxes), f"{page.name}: a formula is a tab stop"
+        # punctuation right after an inline formula is kept on its line (no line starts with ".")
+        loose = [html[m.start() - 40:m.start()] for m in _INLINE_THEN_PUNCTUATION.finditer(html)
+                 if not html[:m.start()].endswith('<span class="nwlib-nowrap">')]
+        assert not loose, f"{page.name}: punctuation can wrap away from its formula: {loose[:3]}"
         css = _MATH_CSS.search(html)
         assert css, f"{page.name} has math but not the CSS that draws it"
         for url in set(_FONT_URL.findall(css.group(1))):
