@@ -2,7 +2,8 @@
 
 * Phone (390 × 844, touch): the table-of-contents and "on this page" buttons open their panels;
   a tap on the middle of a solution's title bar opens the solution (and jumps nowhere); no page
-  scrolls sideways, with its solutions open and its widgets drawn; slider handles fit a thumb.
+  scrolls sideways, with its solutions open and its widgets drawn; slider handles fit a thumb;
+  a closed solution is not laid out, an opened one shows.
 * axe-core (``node_modules/axe-core``, ``npm ci``) finds no violation of impact "critical" or
   "serious" on any page, solutions open, in light mode and (colour contrast) in dark mode.
 * Widgets: each frame shown has alt text; each slider announces its label and value (its readout,
@@ -376,3 +377,26 @@ def test_every_icon_shown_has_its_glyph(open_session, site, page_id):
         if code not in cmaps[(family, weight)]:
             missing.append(f"{cls} U+{code:04X} ({family} {weight})")
     assert not missing, f"{page_id}: icons without a glyph in the cut-down fonts: {missing}"
+
+
+@pytest.mark.parametrize("page_id", SOLUTION_IDS)
+def test_closed_solutions_are_not_laid_out(open_session, site, page_id):
+    # sphinx-togglebutton hid a closed solution with height 0, yet the browser styled and laid out
+    # all of it (most of an exercise page); nwlib-site.css takes it out of the layout
+    if page_id == "(no solutions)":
+        pytest.skip("no page has solutions")
+    session = open_session(**PHONE)
+    page = session.goto(page_id)
+    page.wait_for_function("() => document.querySelector('.dropdown.toggle-hidden')")
+    drawn = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.dropdown.toggle-hidden > .admonition-title ~ * *'))
+        .filter(e => e.getClientRects().length).length""")
+    assert drawn == 0, f"{page_id}: {drawn} elements of closed solutions are laid out"
+    open_solutions(page)
+    # (a solution still closed inside another, and the labels of hidden code cells, stay hidden)
+    shown, visible = page.evaluate("""() => {
+        const ps = Array.from(document.querySelectorAll('.dropdown .admonition-title ~ * p'))
+            .filter(p => !p.closest('.toggle-hidden, summary'));
+        return [ps.length, ps.filter(p => p.getClientRects().length).length]; }""")
+    assert shown and visible == shown, f"{page_id}: an opened solution shows {visible} of {shown} paragraphs"
+    _clean(session)
