@@ -37,6 +37,13 @@ def _ready(page, page_id: str) -> None:
     page.wait_for_timeout(300)
 
 
+def _chapter_with_widgets() -> str:
+    """The chapter (or else the first page with widgets); skips when no page has widgets."""
+    if WIDGET_IDS == ["(no widgets)"]:
+        pytest.skip("no page has widgets")
+    return next((p for p in WIDGET_IDS if "attention_pooling" in p), WIDGET_IDS[0])
+
+
 def _clean(session) -> None:
     assert not session.blocked, f"requests left the site: {session.blocked}"
     assert not session.errors, "browser console errors:\n" + "\n".join(session.errors)
@@ -124,9 +131,7 @@ def test_phone_no_sideways_scroll(open_session, site, page_id):
 def test_phone_slider_handles_fit_a_thumb(open_session, site):
     # WCAG 2.2 target size: 24 x 24 CSS px at least (ipywidgets draws 16 px; nwlib-site.css, on
     # touch screens, 28 px)
-    if WIDGET_IDS == ["(no widgets)"]:
-        pytest.skip("no page has widgets")
-    page_id = next((p for p in WIDGET_IDS if "attention_pooling" in p), WIDGET_IDS[0])
+    page_id = _chapter_with_widgets()
     session = open_session(**PHONE)
     page = session.goto(page_id)
     _ready(page, page_id)
@@ -236,9 +241,7 @@ def test_slider_value_is_announced_after_a_move(open_session, site):
 
 def test_keyboard_reaches_the_first_slider(open_session, site):
     """From the top of the chapter: Tab to the skip link to the interactive figure, Enter, Tab."""
-    if WIDGET_IDS == ["(no widgets)"]:
-        pytest.skip("no page has widgets")
-    page_id = next((p for p in WIDGET_IDS if "attention_pooling" in p), WIDGET_IDS[0])
+    page_id = _chapter_with_widgets()
     session = open_session(**DESKTOP)
     page = session.goto(page_id)
     _ready(page, page_id)
@@ -325,9 +328,7 @@ def test_search_snippets_show_formulas_as_text(open_session, site):
 # ---------------------------------------------------------------------------------------------
 
 def test_widget_manager_waits_for_the_reader(open_session, site):
-    if WIDGET_IDS == ["(no widgets)"]:
-        pytest.skip("no page has widgets")
-    page_id = next((p for p in WIDGET_IDS if "attention_pooling" in p), WIDGET_IDS[0])
+    page_id = _chapter_with_widgets()
     session = open_session(**PHONE)
     fetched = []
     session.page.on("request", lambda r: fetched.append(r.url)
