@@ -127,8 +127,8 @@ def test_default_kernels_come_from_the_registry():
 
 
 def test_long_panel_titles_wrap_but_math_stays_whole():
-    assert "\n" in plot._wrap("Triangular (book: Epanechikov)")
-    assert plot._wrap("$\\hat p(x, y=+1) - \\hat p(x, y=-1)$ long") .count("\n") == 0
+    assert "\n" in plot._layout._wrap("Triangular (book: Epanechikov)")
+    assert plot._layout._wrap("$\\hat p(x, y=+1) - \\hat p(x, y=-1)$ long") .count("\n") == 0
 
 
 def _fields():
@@ -289,3 +289,153 @@ def test_plot_fields_and_regions():
     # two classes are the labels y = ±1 of the text
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["y = −1", "y = +1"]
     plt.close(fig)
+
+
+# --- the package: same public names, modules under 450 lines, styles from a cycler ---
+
+PUBLIC_BEFORE_THE_PACKAGE = [  # dir(nwlib.plot) of the single module, less what it imported
+    "use_book_style", "BOOK_RC", "COLOURS", "MARKERS", "LINESTYLES", "TRUTH_STYLE", "EMPTY_GREY",
+    "FIG_WIDTH", "HATCHES", "attention_norm", "attention_cmap", "cell_edges", "draw_attention",
+    "empty_window_patch", "plot_kernels", "plot_estimates", "plot_attention", "plot_estimate_on",
+    "plot_fields_2d", "plot_regions_2d", "plot_weights_by_angle", "plot_weight_scatter",
+    "plot_width_learning", "plot_width_choices", "plot_error_curves", "plot_rates",
+    "plot_width_scores"]
+
+
+def test_the_package_keeps_every_public_name():
+    names = set(dir(plot))
+    assert set(PUBLIC_BEFORE_THE_PACKAGE) <= names
+    assert set(PUBLIC_BEFORE_THE_PACKAGE) <= set(plot.__all__)
+    assert all(hasattr(plot, name) for name in plot.__all__)
+    assert {"styled", "series_style", "SERIES_CYCLE"} <= set(plot.__all__)
+    assert not hasattr(plot, "_styled")  # the widgets use the public styled()
+
+
+def test_no_plot_module_over_450_lines():
+    from pathlib import Path
+
+    for path in Path(plot.__file__).parent.glob("*.py"):
+        lines = path.read_text(encoding="utf-8").count("\n")
+        assert lines <= 450, f"{path.name}: {lines} lines"
+
+
+def test_styled_is_a_context_and_a_decorator():
+    default = matplotlib.rcParams["legend.fontsize"]
+    with plot.styled():
+        assert matplotlib.rcParams["legend.fontsize"] == plot.BOOK_RC["legend.fontsize"]
+    assert matplotlib.rcParams["legend.fontsize"] == default
+
+    @plot.styled()
+    def size():
+        return matplotlib.rcParams["font.size"]
+
+    assert size() == plot.BOOK_RC["font.size"]
+    assert matplotlib.rcParams["legend.fontsize"] == default
+
+
+def test_series_styles_come_from_one_cycler_and_repeat():
+    import cycler
+
+    assert isinstance(plot.SERIES_CYCLE, cycler.Cycler)
+    assert plot.SERIES_CYCLE.keys == {"color", "linestyle", "marker", "hatch"}
+    first = [plot.series_style(k) for k in range(len(plot.COLOURS))]
+    assert [s["color"] for s in first] == list(plot.COLOURS)
+    assert [s["linestyle"] for s in first] == list(plot.LINESTYLES)
+    assert [s["marker"] for s in first] == list(plot.MARKERS)
+    assert plot.series_style(len(plot.COLOURS) + 2) == first[2]
+    assert plot.BOOK_RC["axes.prop_cycle"].by_key()["color"] == list(plot.COLOURS)
+
+
+def _series(count, values=(3.0, 1.0, 2.0)):
+    return {f"s{k}": torch.tensor(values) * (k + 1) for k in range(count)}
+
+
+def test_more_series_than_colours():
+    count = len(plot.COLOURS) + 1  # 8: IndexError before
+    sig = [0.1, 0.3, 1.0]
+    fig = plot.plot_width_scores(sig, _series(count), {f"m{k}": 0.2 + 0.1 * k for k in range(3)})
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == count + 3
+    # the first seven curves differ in colour and line style; the eighth repeats the first
+    assert len({(ln.get_color(), str(ln.get_linestyle())) for ln in lines[:7]}) == 7
+    assert lines[7].get_color() == lines[0].get_color()
+    for rules in (7, 8):  # 7 rules: IndexError before (the median line took style c + 1)
+        fig = plot.plot_width_choices({f"r{k}": torch.tensor([0.5, 0.6]) * (k + 1)
+                                       for k in range(rules)})
+        assert len({p.get_hatch() for p in fig.axes[0].patches}) == min(rules, 7)
+        assert len(fig.axes[0].get_lines()) == rules  # one median line each
+    theta = torch.tensor([0.1, 0.5, 0.9])
+    weights = _series(count, (0.2, 0.3, 0.5))
+    fig = plot.plot_weights_by_angle(theta, weights, weights)
+    assert len(fig.axes[0].get_lines()) == 2 * count
+    fig = plot.plot_weight_scatter(theta, _series(count, (0.2, 0.3, 0.5)))
+    assert len(fig.axes[0].get_lines()) == count + 1
+    fig = plot.plot_rates({f"s{k}": _Study() for k in range(count)})
+    assert len(fig.axes[0].get_lines()) == count
+
+
+class _FitPerCoordinate:
+    loss_history = torch.tensor([1.0, 0.5, 0.25])
+    sigma_history = torch.rand(3, 6) + 0.5  # six coordinates: line styles past the strings
+
+
+def test_per_coordinate_widths_of_many_fits():
+    # series c + j ran past the palette at c + j = 7 (line 678 of the old module)
+    fits = {f"fit {c}": _FitPerCoordinate() for c in range(4)}
+    fig = plot.plot_width_learning(fits)
+    assert len(fig.axes[1].get_lines()) == 4 * 6
+
+
+def test_panel_setup_is_one_helper(book):
+    from nwlib.plot import _layout
+
+    fig, axes, given = _layout._panel_grid(None, 3, height=2.0)
+    assert not given and len(axes) == 3 and len(fig.axes) == 3  # two a row: the fourth removed
+    _, mine = plt.subplots(1, 2)
+    fig2, axes2, given2 = _layout._panel_grid(mine, 2, height=2.0)
+    assert given2 and fig2 is mine[0].figure and list(axes2) == list(mine)
+    # the five panel figures use it, and nothing else builds panels
+    import inspect
+    import re
+
+    from nwlib.plot import exercises, figures, widths
+    source = "".join(inspect.getsource(m) for m in (figures, exercises, widths))
+    assert source.count("_panel_grid(ax,") == 5
+    assert not re.search(r"\b_given_axes\(|\b_panels\(", source)
+
+
+def _empty_calls():
+    d = make_data()
+    gx, gy, z, pts = _fields()
+    labels = torch.tensor([0, 1, 0, 1])
+    empty = torch.tensor([])
+    return [
+        ("kernels", lambda: plot.plot_kernels([])),
+        ("estimates", lambda: plot.plot_estimates(d, {})),
+        ("weights", lambda: plot.plot_attention({}, d.x_train, d.x_val)),
+        ("x_train", lambda: plot.plot_attention({"w": torch.zeros(3, 0)}, empty, [0.0, 1, 2])),
+        ("x_query", lambda: plot.plot_attention({"w": torch.zeros(0, 3)}, [0.0, 1, 2], empty)),
+        ("fields", lambda: plot.plot_fields_2d(gx, gy, {}, pts, labels)),
+        ("grid_x", lambda: plot.plot_fields_2d(empty, gy, {"z": z})),
+        ("labels", lambda: plot.plot_fields_2d(gx, gy, {"z": z}, pts[:0], labels[:0])),
+        ("regions", lambda: plot.plot_regions_2d(gx, gy, {}, pts, labels)),
+        ("theta", lambda: plot.plot_weights_by_angle(empty, {}, {})),
+        ("kernel_weights", lambda: plot.plot_weights_by_angle([0.1], {}, {})),
+        ("reference", lambda: plot.plot_weight_scatter(empty, {"c": empty})),
+        ("candidates", lambda: plot.plot_weight_scatter([0.5, 0.5], {})),
+        ("fits", lambda: plot.plot_width_learning({})),
+        ("widths", lambda: plot.plot_width_choices({})),
+        (r"widths\['a'\]", lambda: plot.plot_width_choices({"a": empty})),
+        ("study.ns", lambda: plot.plot_error_curves(type("S", (_Study,), {"ns": empty})())),
+        ("studies", lambda: plot.plot_rates({})),
+        ("sigmas", lambda: plot.plot_width_scores(empty, {"loo": empty})),
+        ("curves", lambda: plot.plot_width_scores([0.1, 0.2], {})),
+        ("centres", lambda: plot.cell_edges([])),
+    ]
+
+
+@pytest.mark.parametrize("name, call", _empty_calls(), ids=[n for n, _ in _empty_calls()])
+def test_empty_input_is_refused_naming_the_argument(name, call):
+    with pytest.raises(ValueError, match=f"{name} is empty"):
+        call()
+    assert not plt.get_fignums()  # no empty figure left behind

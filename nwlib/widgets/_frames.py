@@ -51,7 +51,8 @@ from .. import _validate as v
 from .._engine import single_threaded
 from ..data import make_data
 from ..kernels import KERNELS, get_kernel, kernel_names
-from ..plot import COLOURS, EMPTY_GREY, FIG_WIDTH, _styled
+from ..plot import COLOURS, EMPTY_GREY, FIG_WIDTH
+from ..plot import styled as book_styled
 from ..regression import nadaraya_watson
 
 # Roughly log-spaced "nice" widths from 0.01 to 5 (a 1–1.5–2–3–5–7 series): it contains the book's
@@ -446,5 +447,5 @@ def styled():
     antialiasing (crisp at the frame's own size, and a third fewer bytes per frame)."""
     import matplotlib
 
-    with _styled(), matplotlib.rc_context({"text.antialiased": False}):
+    with book_styled(), matplotlib.rc_context({"text.antialiased": False}):
         yield
