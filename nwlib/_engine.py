@@ -58,6 +58,12 @@ def inverse_sq_width(sigma: float, dtype: torch.dtype) -> float:
     return min(inv * inv, torch.finfo(dtype).max)
 
 
+def inverse_sq_widths(sigma: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """:func:`inverse_sq_width` of every entry of ``sigma``, computed in float64, in ``dtype``."""
+    inv = sigma.to(torch.float64).reciprocal().square_()
+    return inv.clamp_(max=torch.finfo(dtype).max).to(dtype)
+
+
 def squared_distances(q: torch.Tensor, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
     """Return ``D[a, i] = ‖q_a − x_i‖²`` for points ``q`` (m, d) and ``x`` (n, d).
 
@@ -196,22 +202,52 @@ def run_blocks(work, new_buffer, m: int, rows: int, workers: int, *, inline: boo
 
 # ---------------------------------------------------------------- kernel values
 
+class _InverseSquare(torch.autograd.Function):
+    """``1/σ²`` clamped as in :func:`inverse_sq_width`, differentiable: ``−2/σ³``, and 0 where it is
+    clamped or where no gradient flows in (never ``0 · inf``)."""
+
+    @staticmethod
+    def forward(ctx, sigma):
+        inv = inverse_sq_widths(sigma, sigma.dtype)
+        ctx.save_for_backward(sigma, inv)
+        return inv
+
+    @staticmethod
+    def backward(ctx, grad):
+        sigma, inv = ctx.saved_tensors
+        live = (grad != 0) & (inv < torch.finfo(inv.dtype).max)
+        return torch.where(live, grad * inv * (-2 / sigma), torch.zeros_like(grad))
+
+
 def dense_weights(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor, kern: Kernel,
                   exclude: torch.Tensor | None = None) -> torch.Tensor:
     """Normalised weights (m, n), differentiable in every input (σ included); NaN rows if empty.
 
-    ``exclude[a]`` is a key index left out of row ``a`` (leave-one-out). Log-form kernels are
-    normalised by a max-shifted softmax, so they never give 0/0.
+    ``sigma`` has shape (), (d,) or (m, 1) as in :func:`kernel_sums`, and the numerical rules are
+    the blocked path's: ``1/σ²`` clamped, log-form kernels shifted by each row's nearest key
+    (a detached shift: the softmax does not depend on it) and clamped at :func:`exp_floor`, so the
+    weights are finite at every σ > 0. ``exclude[a]`` is a key index left out of row ``a``
+    (leave-one-out). Kernel values at distance 0 (the excluded diagonal, duplicate points) are
+    ``k(0)`` with no gradient: profiles built on ``√u²`` have an infinite derivative there.
     """
-    u2 = (((q.unsqueeze(1) - x.unsqueeze(0)) / sigma) ** 2).sum(-1)
+    if sigma.ndim == 1:
+        q, x, sigma = fold_widths(q, x, sigma)
+    d2 = ((q.unsqueeze(1) - x.unsqueeze(0)) ** 2).sum(-1)
+    inv = _InverseSquare.apply(sigma)
     rows = None if exclude is None else torch.arange(q.shape[0], device=q.device)
     if kern.log_slope is not None:
-        logits = -kern.log_slope * u2
+        nearest = d2.detach()
+        if exclude is not None:
+            nearest = nearest.index_put((rows, exclude), nearest.new_tensor(math.inf))
+        logits = ((d2 - nearest.amin(dim=1, keepdim=True)) * (-kern.log_slope * inv))
+        logits = logits.clamp(min=exp_floor(d2.dtype))
         if exclude is not None:
             logits = logits.index_put((rows, exclude), logits.new_tensor(-math.inf))
         return torch.softmax(logits, dim=1)
-    # (profiles with a cusp at 0, like the triangular kernel's, have no gradient there)
-    w = kern.profile_sq(u2)
+    zero = d2 == 0
+    u2 = torch.where(zero, torch.ones_like(d2), d2 * inv)
+    at_zero = kern.profile_sq(torch.zeros(1, dtype=d2.dtype, device=d2.device)).detach()
+    w = torch.where(zero, at_zero, kern.profile_sq(u2))
     if exclude is not None:
         w = w.index_put((rows, exclude), w.new_tensor(0.0))
     return w / w.sum(dim=1, keepdim=True)
@@ -322,8 +358,13 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Ke
 
     Parameters
     ----------
-    sigma : tensor of shape () or (d,)
-        One width (per coordinate when (d,)); or
+    sigma : tensor of shape (), (d,) or (m, 1)
+        One width; one per coordinate (d,); or one per query (m, 1), the balloon estimator
+        ``N[a] = Σ_i k(‖q_a − x_i‖ / σ_a) v_i``, with the same rules as one width: each row is
+        shifted by its nearest key, logits are clamped at :func:`exp_floor`, and each ``1/σ_a²``
+        is clamped as in :func:`inverse_sq_width`. It runs on the blocked path (CPU threads or
+        CUDA alike), in memory O(block × n); ``keep_weights`` and ``exclude`` work as for one
+        width, ``grid`` cannot be combined with it. Or
     grid : tensor of shape (S,)
         Widths whose sums are computed from one set of squared distances.
     exclude : tensor of shape (m,), optional
@@ -337,12 +378,19 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Ke
         Queries per block; by default a cache-sized block of kernel values.
     """
     q, x, values = q.detach(), x.detach(), values.detach()
-    if grid is None:
+    dtype, device = q.dtype, q.device
+    row_scales = None  # 1/σ_a² of every query, (m, 1), with one width per query
+    if grid is None and sigma.ndim == 2:
+        if sigma.shape != (q.shape[0], 1):
+            raise ValueError(f"one width per query needs sigma of shape ({q.shape[0]}, 1), got "
+                             f"{tuple(sigma.shape)}")
+        row_scales = inverse_sq_widths(sigma.detach(), dtype).to(device)
+        widths = [math.nan]
+    elif grid is None:
         q, x, sig = fold_widths(q, x, sigma.detach())
         widths = [float(sig)]
     else:
         widths = grid.tolist()
-    dtype, device = q.dtype, q.device
     scales = [inverse_sq_width(s, dtype) for s in widths]
     floor = exp_floor(dtype)
     n, m, k, s_count = x.shape[0], q.shape[0], values.shape[1], len(widths)
@@ -363,7 +411,7 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Ke
     inline = not on_cpu or elements < _GRAIN
 
     if (kern.log_slope is not None and s_count == 1 and x.shape[1] == 1 and shift
-            and exclude is None and not keep_weights and n > 0):
+            and exclude is None and not keep_weights and n > 0 and row_scales is None):
         _gaussian_1d(q, x, yt, kern, scales[0], floor, num[0], den[0], block_size, workers, inline)
         return Sums(num, den, value_scale=value_scale)
 
@@ -385,7 +433,8 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Ke
         if exclude is not None and kern.log_slope is not None and shift:
             leave_out(d2, math.inf)  # not the row's nearest key
         if s_count == 1:
-            _weights_in_place(d2, kern, scales[0], floor, shift)
+            inv = scales[0] if row_scales is None else row_scales[start:stop]
+            _weights_in_place(d2, kern, inv, floor, shift)
             if exclude is not None:
                 leave_out(d2, 0.0)
             _write_sums(d2, yt, num[0, start:stop], den[0, start:stop])

@@ -62,3 +62,25 @@ def naive_loo(x, y, sigmas, kernel):
             err += float((y[i] - (w * y[keep]).sum() / w.sum()) ** 2) if w.sum() > 0 else float("nan")
         scores.append(err / n)
     return torch.tensor(scores, dtype=torch.float64).nan_to_num(nan=float("inf"))
+
+
+def balloon_estimate(x, y, q, kernel, sigmas):
+    """Nadaraya–Watson with one width per query (the balloon estimator), one query at a time.
+
+    Returns the estimates (m, k) and the kernel sums Σ_i k(‖q_a − x_i‖ / σ_a) (m,), float64;
+    the Gaussian's estimate is a softmax (exact at any width), its sum is the unshifted one.
+    """
+    x64 = x.to(torch.float64).reshape(x.shape[0], -1)
+    q64 = q.to(torch.float64).reshape(q.shape[0], -1)
+    y64 = y.to(torch.float64).reshape(y.shape[0], -1)
+    est, sums = [], []
+    for a in range(q64.shape[0]):
+        s = float(sigmas[a])
+        d2 = ((q64[a] - x64) ** 2).sum(1)
+        u2 = d2 / s / s  # not d2 / s², which is 0/0 for a vanishing s
+        # the Gaussian as a softmax of the shifted logits: the nearest key's is 0, never −inf
+        w = (torch.softmax(-((d2 - d2.min()) / s / s) / 2, 0) if kernel == "gaussian"
+             else REFERENCE[kernel](u2.sqrt()))
+        est.append((w @ y64) / w.sum())
+        sums.append(REFERENCE[kernel](u2.sqrt()).sum())
+    return torch.stack(est), torch.stack(sums)

@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 import torch
-from _reference import DTYPES, TOL, data, dense_estimate
+from _reference import DTYPES, TOL, balloon_estimate, data, dense_estimate
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from nwlib import _engine, nadaraya_watson
@@ -113,6 +113,69 @@ def test_a_weight_matrix_that_cannot_fit_fails_before_allocating():
         nadaraya_watson(x, x, q)
 
 
+# ---------------------------------------------------------------- one width per query
+
+def _per_query_widths(m, dtype, tiny=True):
+    """Widths from 1e-3 to 10 (and, for the Gaussian, vanishing ones), one per query, (m, 1)."""
+    widths = torch.logspace(-3, 1, m, dtype=torch.float64)
+    if tiny:
+        widths[::7] = 1e-30
+        widths[3::7] = 1e-200 if dtype == torch.float64 else 1e-44
+    return widths.to(dtype)[:, None]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kernel,d", [("gaussian", 1), ("gaussian", 3), ("boxcar", 1),
+                                      ("triangular", 2), ("epanechnikov", 1)])
+def test_one_width_per_query_matches_the_brute_force_balloon_estimator(dtype, kernel, d):
+    x, y, q = data(300, 50, d=d, k=2, dtype=dtype)
+    x, q = x.reshape(300, -1), q.reshape(50, -1)
+    sigmas = _per_query_widths(50, dtype, tiny=kernel == "gaussian")
+    ref_est, ref_sums = balloon_estimate(x, y, q, kernel, sigmas[:, 0])
+    kern = get_kernel(kernel)
+    for block_size in (None, 1, 7):
+        sums = _engine.kernel_sums(q, x, y, kern, sigma=sigmas, block_size=block_size)
+        est = sums.estimates()[0].to(torch.float64)
+        finite = torch.isfinite(ref_est[:, 0])  # compact kernels: empty windows are NaN in both
+        assert torch.equal(torch.isfinite(est[:, 0]), finite)
+        torch.testing.assert_close(est[finite], ref_est[finite], rtol=0, atol=TOL[dtype] * 10)
+        absolute = _engine.kernel_sums(q, x, y, kern, sigma=sigmas, shift=False, block_size=block_size)
+        torch.testing.assert_close(absolute.den[0].to(torch.float64), ref_sums,
+                                   rtol=TOL[dtype] * 10, atol=1e-30)
+    # the weights, and the differentiable path, give the same rows
+    kept = _engine.kernel_sums(q, x, y, kern, sigma=sigmas, keep_weights=True).weights
+    dense = _engine.dense_weights(q, x, sigmas, kern)
+    torch.testing.assert_close(dense[finite], kept[finite], rtol=0, atol=TOL[dtype])
+    torch.testing.assert_close((kept[finite] @ y).to(torch.float64), ref_est[finite], rtol=0,
+                               atol=TOL[dtype] * 10)
+
+
+def test_one_width_per_query_leaves_out_a_key_and_one_width_for_all_is_the_same_call():
+    x, y, _ = data(200, 1, dtype=torch.float64)
+    x, y = x[:, None], y[:, None]
+    kern = get_kernel("gaussian")
+    same = _engine.kernel_sums(x, x, y, kern, sigma=torch.full((200, 1), 0.3, dtype=torch.float64),
+                               exclude=torch.arange(200))
+    one = _engine.kernel_sums(x, x, y, kern, sigma=torch.tensor(0.3, dtype=torch.float64),
+                              exclude=torch.arange(200))
+    torch.testing.assert_close(same.estimates(), one.estimates(), rtol=0, atol=1e-14)
+    with pytest.raises(ValueError, match=r"\(200, 1\)"):
+        _engine.kernel_sums(x, x, y, kern, sigma=torch.ones(3, 1, dtype=torch.float64))
+
+
+def test_one_width_per_query_stays_within_one_block_of_memory(monkeypatch):
+    monkeypatch.setattr(_engine, "_GRAIN", float("inf"))  # run on this thread, where the mode records
+    monkeypatch.setattr(_engine, "_PARALLEL_MIN_ELEMENTS", float("inf"))
+    n, m, block = 4000, 600, 8
+    x, y, q = data(n, m, dtype=torch.float32)
+    sigmas = torch.logspace(-2, 0, m)[:, None]
+    with LargestOutput() as mode:
+        sums = _engine.kernel_sums(q[:, None], x[:, None], y[:, None], get_kernel("gaussian"),
+                                   sigma=sigmas, block_size=block)
+    assert torch.isfinite(sums.estimates()).all()
+    assert 0 < mode.largest <= block * n < m * n
+
+
 # ---------------------------------------------------------------- numerical edges
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -168,6 +231,13 @@ def test_cuda_gives_the_cpu_results(dtype, kernel, d):
     scores_cpu = loo_cv(x, y, [0.1, 0.3], kernel, device="cpu").scores
     scores_gpu = loo_cv(x, y, [0.1, 0.3], kernel, device="cuda").scores
     torch.testing.assert_close(scores_gpu.cpu(), scores_cpu, rtol=TOL[dtype] * 10, atol=0)
+    q2, x2 = q.reshape(300, -1), x.reshape(5000, -1)
+    sigmas = _per_query_widths(300, dtype, tiny=kernel == "gaussian")
+    per_cpu = _engine.kernel_sums(q2, x2, y[:, None], get_kernel(kernel), sigma=sigmas)
+    per_gpu = _engine.kernel_sums(q2.cuda(), x2.cuda(), y[:, None].cuda(), get_kernel(kernel),
+                                  sigma=sigmas.cuda())
+    torch.testing.assert_close(per_gpu.estimates().cpu(), per_cpu.estimates(), rtol=0,
+                               atol=TOL[dtype] * 10, equal_nan=True)
 
 
 def test_the_callers_tensors_are_never_written_to():
