@@ -11,11 +11,13 @@ from __future__ import annotations
 import collections.abc as cabc
 import math
 import numbers
-import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from ._memory import check_allocation
 
 _FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _NOT_ARRAYS = (str, bytes, bytearray, cabc.Mapping, cabc.Set, cabc.Iterator)
@@ -71,6 +73,19 @@ def _first_text(arr: np.ndarray) -> str:
     return f"{str(arr.flat[0])!r}, a number written as a string" if arr.size else "''"
 
 
+_WIDE_UNSIGNED = (torch.uint16, torch.uint32, torch.uint64)
+
+
+def _wider_signed(arr: np.ndarray) -> np.ndarray:
+    """Unsigned integers wider than a byte as a signed dtype that holds them (torch has few
+    operations on uint16/32/64); uint64 values beyond int64's range become float64."""
+    if arr.itemsize < 8:
+        return arr.astype(np.int32 if arr.itemsize == 2 else np.int64)
+    if arr.size and int(arr.max()) > np.iinfo(np.int64).max:
+        return arr.astype(np.float64)
+    return arr.astype(np.int64)
+
+
 def raw_tensor(value, name: str) -> torch.Tensor:
     """Turn a scalar, list, array or tensor into a tensor (shape kept), refusing what is not numeric."""
     if isinstance(value, torch.Tensor):
@@ -104,11 +119,15 @@ def raw_tensor(value, name: str) -> torch.Tensor:
         elif kind == "f" and arr.dtype.itemsize > 8:  # numpy longdouble: torch has no such dtype
             raise TypeError(f"{name} holds {arr.dtype} (numpy longdouble) values, which torch cannot "
                             "compute with; convert them first, e.g. with .astype(np.float64)")
+        elif kind == "u" and arr.itemsize > 1:
+            arr = _wider_signed(arr)
         if not arr.flags.c_contiguous or not arr.flags.writeable:
             arr = arr.copy()  # a copy keeps the shape (ascontiguousarray would make a scalar 1-D)
         t = torch.from_numpy(arr)
     if t.is_complex():
         raise TypeError(f"{name} must hold real numbers, got a complex tensor ({t.dtype})")
+    if t.dtype in _WIDE_UNSIGNED:  # torch computes little with them: read them as numpy's are
+        t = torch.from_numpy(_wider_signed(t.detach().cpu().numpy())).to(t.device)
     if t.dtype == torch.bool:
         t = t.to(torch.get_default_dtype())
     elif not (t.is_floating_point() or t.dtype in (torch.uint8, torch.int8, torch.int16,
@@ -159,43 +178,47 @@ def check_magnitude(t: torch.Tensor, name: str, d: int) -> None:
                                                    if t.dtype != torch.float64 else ""))
 
 
-def as_points(t: torch.Tensor, name: str) -> torch.Tensor:
-    """Shape points as (n, d): a scalar is one point, a 1-D array is n points in one dimension."""
+def as_rows(t: torch.Tensor, name: str, *, columns: str = "coordinates") -> torch.Tensor:
+    """Shape data as (n, c) rows: a scalar is one row of one, a 1-D array is n rows of one.
+
+    ``columns`` says what a row holds, for messages: "coordinates" (points, shape (n, d)) or
+    "values" (values such as y or one-hot labels, shape (n, k)).
+    """
     if t.ndim == 0:
         return t.reshape(1, 1)
     if t.ndim == 1:
         return t.unsqueeze(1)
+    letter = "d" if columns == "coordinates" else "k"
     if t.ndim == 2:
         if t.shape[1] == 0:
-            raise ValueError(f"{name} has shape {tuple(t.shape)}: 0 coordinates per point; each "
-                             "point needs at least one coordinate")
+            raise ValueError(f"{name} has shape {tuple(t.shape)}: 0 {columns} per point; each "
+                             f"point needs at least one ({letter} ≥ 1 columns)")
         return t
-    raise ValueError(f"{name} must be 1-D (n points) or 2-D (n points × d coordinates), "
-                     f"got a {t.ndim}-D array of shape {tuple(t.shape)}")
+    example = "n points × d coordinates" if columns == "coordinates" else "n × k, e.g. one-hot labels"
+    raise ValueError(f"{name} must be 1-D (n {'points' if columns == 'coordinates' else columns}) or "
+                     f"2-D ({example}), got a {t.ndim}-D array of shape {tuple(t.shape)}")
 
 
-def as_values(t: torch.Tensor, name: str) -> torch.Tensor:
-    """Shape values as (n, k); a scalar is one value, a 1-D y of length n is k = 1."""
-    if t.ndim == 0:
-        return t.reshape(1, 1)
-    if t.ndim == 1:
-        return t.unsqueeze(1)
-    if t.ndim == 2:
-        if t.shape[1] == 0:
-            raise ValueError(f"{name} has shape {tuple(t.shape)}: 0 values per point; each point "
-                             "needs at least one value (k ≥ 1 columns)")
-        return t
-    raise ValueError(f"{name} must be 1-D (n values) or 2-D (n × k, e.g. one-hot labels), "
-                     f"got a {t.ndim}-D array of shape {tuple(t.shape)}")
+def _is_bool(value) -> bool:
+    """A bool of any kind: Python, numpy, or a bool array or tensor."""
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    if isinstance(value, torch.Tensor):
+        return value.dtype == torch.bool
+    return isinstance(value, np.ndarray) and value.dtype.kind == "b"
 
 
-def check_sigma(sigma, d: int, *, device, dtype, name: str = "sigma") -> torch.Tensor:
-    """Return σ as a tensor of shape () or (d,), positive and finite."""
-    width = name.startswith("sigma")  # other callers check e.g. a temperature the same way
+def check_sigma(sigma, d: int, *, device, dtype, name: str = "sigma",
+                width: bool = True) -> torch.Tensor:
+    """Return σ as a tensor of shape () or (d,), positive and finite.
+
+    ``width`` says whether the value is a kernel width (the message then suggests one); other
+    callers check a positive scale, e.g. a temperature, the same way.
+    """
     expected = "a positive finite number" + (" (the kernel width)" if width else "") + (
         f" or {d} of them, one per coordinate" if d > 1 else "")
-    if isinstance(sigma, bool):
-        raise TypeError(f"{name} must be {expected}, got the bool {sigma}")
+    if _is_bool(sigma):  # True would read as 1.0: a flag passed where a width belongs
+        raise TypeError(f"{name} must be {expected}, got the bool {_short(sigma)}")
     if isinstance(sigma, numbers.Real):
         try:
             value = float(sigma)
@@ -229,6 +252,8 @@ def check_widths(sigmas, *, device, dtype, name: str = "sigmas") -> torch.Tensor
     """
     if sigmas is None or isinstance(sigmas, _NOT_ARRAYS):
         raise TypeError(f"{name} must be a list of positive widths, got {_describe(sigmas)}")
+    if _is_bool(sigmas):
+        raise TypeError(f"{name} must be a list of positive widths, got bools {_short(sigmas)}")
     grid = raw_tensor(sigmas, name)
     grid = grid.reshape(1) if grid.ndim == 0 else grid
     if grid.ndim != 1 or grid.numel() == 0:
@@ -326,69 +351,124 @@ def check_bool(value, name: str) -> bool:
     return bool(value)
 
 
-def training_set(x_train, y_train, *, device, extra=()):
-    """Validate a training set; return (x (n, d), y (n, k), y_was_1d, dtype, extras).
+def check_seed(value, name: str = "seed") -> int:
+    """Return ``value`` as an int if it is a valid seed of a ``torch.Generator``: in [0, 2**64)."""
+    seed = check_positive_int(value, name, minimum=0)
+    if seed >= 2 ** 64:
+        raise ValueError(f"{name} must be an integer in [0, 2**64), got {_short(value)}; "
+                         "a torch.Generator takes 64-bit seeds")
+    return seed
 
-    ``extra`` is a sequence of ``(name, value)`` pairs of further data arrays (e.g. the queries):
-    they are read with :func:`raw_tensor` and take part in choosing the common dtype, and are
-    returned raw (not moved, not reshaped) for their own checks.
+
+@dataclass(frozen=True)
+class Data:
+    """Validated data of one call (:func:`read_data`); fields not asked for are None.
+
+    x : (n, d) points (training inputs, keys); y : (n, k) values; q : (m, d) queries;
+    sigma : () or (d,) width; extras : further arrays, each flattened; dtype : the common dtype;
+    y_1d : whether the values were given as one value per point (shape (n,)).
     """
-    x = raw_tensor(x_train, "x_train")
-    y = raw_tensor(y_train, "y_train")
-    others = [raw_tensor(v, n) for n, v in extra]
-    dtype = common_dtype(x, y, *others)
-    x = as_points(x, "x_train")
-    y_1d = y.ndim <= 1
-    y = as_values(y, "y_train")
-    if x.shape[0] == 0:
-        raise ValueError("x_train is empty: Nadaraya–Watson needs at least one training point")
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x_train and y_train must have the same number of points: x_train has "
-                         f"{x.shape[0]}, y_train has {y.shape[0]}")
-    x = x.to(device=device, dtype=dtype)
-    y = y.to(device=device, dtype=dtype)
-    check_finite(x, "x_train")
-    check_finite(y, "y_train")
-    check_magnitude(x, "x_train", x.shape[1])
-    return x, y, y_1d, dtype, others
+
+    x: torch.Tensor | None
+    y: torch.Tensor | None
+    q: torch.Tensor | None
+    sigma: torch.Tensor | None
+    extras: tuple
+    dtype: torch.dtype
+    y_1d: bool
 
 
-def query_points(x_query, d: int, *, device, dtype) -> tuple[torch.Tensor, bool]:
-    """Validate queries against the training dimension; return (q (m, d), was_scalar)."""
-    q = raw_tensor(x_query, "x_query")
-    scalar = q.ndim == 0
-    if q.ndim == 1 and d > 1 and q.shape[0] == d:
-        raise ValueError(f"x_query has shape {tuple(q.shape)} but x_train has d = {d} coordinates; "
-                         f"pass one query as shape (1, {d})")
-    q = as_points(q, "x_query")
-    if q.shape[1] != d:
-        raise ValueError(f"x_query has {q.shape[1]} coordinate(s) per point but x_train has {d}; "
-                         f"both must be points in the same space: pass x_query of shape (m, {d})")
-    q = q.to(device=device, dtype=dtype)
-    check_finite(q, "x_query")
-    check_magnitude(q, "x_query", d)
-    return q, scalar
+def read_data(*, device, points=None, values=None, queries=None, sigma=None, extras=(),
+              d=None, dtype=None, purpose: str = "the estimate", magnitude: bool = True) -> Data:
+    """The one reader of nwlib's data: every public function reads its arrays here.
 
+    Each array is given as a ``(name, value)`` pair, the name being the caller's argument name,
+    so messages name what the user passed.
 
-def _device_memory(device: torch.device) -> int | None:
-    """Total memory of ``device`` in bytes, or None if unknown."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_properties(device).total_memory
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
+    Parameters
+    ----------
+    device : torch.device or None
+        Where the tensors go (None: where the points are).
+    points : (name, value)
+        Points, shape (n,) or (n, d): training inputs or keys. Non-empty, finite, and (with
+        ``magnitude``) small enough that squared distances do not overflow.
+    values : (name, value), optional
+        Values, shape (n,) or (n, k), one row per point; finite.
+    queries : (name, value), optional
+        Points in the same space as ``points`` (or of dimension ``d``); finite, not too large.
+    sigma : (name, value), optional
+        The kernel width: see :func:`check_sigma`.
+    extras : sequence of (name, value)
+        Further arrays in the data's dtype (e.g. the truth at the queries), flattened; finite.
+    d : (name, int), optional
+        The dimension of the queries when there are no points.
+    dtype : torch.dtype, optional
+        Force a dtype; by default the widest floating dtype of all arrays (:func:`common_dtype`).
+    purpose : str
+        What needs the points, for the message about an empty array.
+    """
+    named = [pair for pair in (points, values, queries) if pair is not None] + list(extras)
+    raw = {name: raw_tensor(value, name) for name, value in named}  # type errors first
+    dtype = dtype or common_dtype(*raw.values())
+    x = y = q = sig = None
+    y_1d = False
+    if points is not None:
+        pname = points[0]
+        x = as_rows(raw[pname], pname)
+        if x.shape[0] == 0:
+            raise ValueError(f"{pname} is empty: {purpose} needs at least one point")
+        if device is None:
+            device = x.device
+        if values is not None:
+            vname = values[0]
+            y_1d = raw[vname].ndim <= 1
+            y = as_rows(raw[vname], vname, columns="values")
+            if x.shape[0] != y.shape[0]:
+                raise ValueError(f"{pname} and {vname} must have the same number of points (the "
+                                 f"same number of rows): {pname} has {x.shape[0]}, {vname} has "
+                                 f"{y.shape[0]}")
+        x = x.to(device=device, dtype=dtype)
+        check_finite(x, pname)
+        if y is not None:
+            y = y.to(device=device, dtype=dtype)
+            check_finite(y, values[0])
+        if magnitude:
+            check_magnitude(x, pname, x.shape[1])
+        dim, against = x.shape[1], f"{pname} has {x.shape[1]}"
+    elif d is not None:
+        dim, against = d[1], f"{d[0]} = {d[1]}"
+    if queries is not None:
+        qname = queries[0]
+        q = raw[qname]
+        if q.ndim == 1 and dim > 1 and q.shape[0] == dim:
+            raise ValueError(f"{qname} has shape {tuple(q.shape)} but {against} coordinates; "
+                             f"pass one query as shape (1, {dim})")
+        q = as_rows(q, qname)
+        if q.shape[1] != dim:
+            raise ValueError(f"{qname} has {q.shape[1]} coordinate(s) per point but {against}; "
+                             f"both must be points in the same space: pass {qname} of shape "
+                             f"(m, {dim})")
+        q = q.to(device=device, dtype=dtype)
+        check_finite(q, qname)
+        if magnitude:
+            check_magnitude(q, qname, dim)
+    if sigma is not None:
+        sig = check_sigma(sigma[1], dim, device=device, dtype=dtype, name=sigma[0])
+    more = []
+    for name, _ in extras:
+        t = raw[name].to(device=device, dtype=dtype).reshape(-1)
+        check_finite(t, name)
+        more.append(t)
+    return Data(x, y, q, sig, tuple(more), dtype, y_1d)
 
 
 def check_weight_memory(m: int, n: int, dtype: torch.dtype, return_weights: bool, *,
                         device="cpu") -> None:
-    """Refuse, before allocating it, an (m, n) weight matrix larger than the device's memory."""
+    """Refuse, before allocating it, an (m, n) weight matrix larger than the memory nwlib may use
+    (the device's, a container's or a ulimit's: :func:`nwlib._memory.memory_limit`)."""
     if not return_weights:
         return
     size = m * n * torch.finfo(dtype).bits // 8
-    total = _device_memory(torch.device(device))
-    if total is not None and size > total:
-        raise ValueError(f"return_weights=True: the attention weights of {m} queries × {n} training "
-                         f"points need {size / 2 ** 30:.3g} GiB ({dtype}), more than the "
-                         f"{total / 2 ** 30:.3g} GiB of memory of this {torch.device(device).type}; "
-                         "pass return_weights=False to get the estimates only, computed in blocks")
+    check_allocation(size, f"the attention weights of {m} queries × {n} training points ({dtype})",
+                     "return_weights=True", "pass return_weights=False to get the estimates only, "
+                     "computed in blocks", device=device)

@@ -13,15 +13,22 @@ from .kernels import get_kernel
 __all__ = ["scott", "silverman", "loo_cv", "LOOResult"]
 
 
-def _spread(x_train, name="x_train"):
-    x = v.as_points(v.raw_tensor(x_train, name), name).to(torch.float64)
-    v.check_finite(x, name)
+def _spread(x_train):
+    """The points as float64 (n, d) and each coordinate's sample standard deviation."""
+    # any finite coordinates: the spread is computed on data scaled by its largest magnitude
+    x = v.read_data(device=None, points=("x_train", x_train), dtype=torch.float64,
+                    purpose="a rule of thumb", magnitude=False).x
     n = x.shape[0]
     if n < 2:
-        raise ValueError(f"{name} needs at least 2 points to estimate a spread, got {n}")
-    std = x.std(dim=0, unbiased=True)
+        raise ValueError(f"x_train needs at least 2 points to estimate a spread, got {n}")
+    # a power of two near the largest magnitude: dividing by it is exact
+    scale = torch.exp2((torch.frexp(x.abs().amax(dim=0)).exponent - 1).to(x.dtype))
+    std = (x / scale).std(dim=0, unbiased=True) * scale
+    if not bool(torch.isfinite(std).all()):
+        raise ValueError("x_train spreads beyond the largest float64 (a standard deviation above "
+                         "1.8e308); rescale the data")
     if not bool((std > 0).all()):
-        raise ValueError(f"{name} has a coordinate with zero spread (all values equal); a rule of "
+        raise ValueError("x_train has a coordinate with zero spread (all values equal); a rule of "
                          "thumb cannot scale a width from it")
     return x, std
 
@@ -155,11 +162,13 @@ def loo_cv(x_train, y_train, sigmas, kernel="gaussian", *, device=None) -> LOORe
     """
     device = default_device(device)
     kern = get_kernel(kernel)
-    x, y, _, dtype, _ = v.training_set(x_train, y_train, device=device)
+    data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
+                       purpose="leave-one-out cross-validation")
+    x, y = data.x, data.y
     if x.shape[0] < 2:
         raise ValueError(f"x_train has {x.shape[0]} point; leave-one-out needs at least 2 training "
                          "points (each is predicted from the others)")
-    grid = v.check_widths(sigmas, device=device, dtype=dtype)
+    grid = v.check_widths(sigmas, device=device, dtype=data.dtype)
     grid, _ = torch.sort(grid)
     with torch.no_grad():
         scores = _loo_scores(x.detach(), y.detach(), grid, kern)

@@ -152,12 +152,18 @@ def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: 
     num = v.check_positive_int(num, "num")
     low, high, margin = (v.check_number(value, name) for name, value in
                          (("low", low), ("high", high), ("margin", margin)))
-    seed = v.check_positive_int(seed, "seed", minimum=0)
+    seed = v.check_seed(seed)
     dtype = v.check_dtype(dtype)
+    top = torch.finfo(dtype).max
+    for name, value in (("low", low), ("high", high)):
+        if abs(value) > top:
+            raise ValueError(f"{name}={value!r} is beyond the largest {dtype} ({top:.3g}); use "
+                             "a smaller cube" + (" or dtype=torch.float64"
+                                                 if dtype != torch.float64 else ""))
     if not high > low:
         raise ValueError(f"high must be larger than low, got low={low!r}, high={high!r}")
     if region == "edge":
-        centre = torch.full((2 * d, d), (low + high) / 2, dtype=dtype)
+        centre = torch.full((2 * d, d), low / 2 + high / 2, dtype=dtype)  # no overflow at ±max
         for j in range(d):
             centre[2 * j, j], centre[2 * j + 1, j] = low, high
         return centre
@@ -165,9 +171,11 @@ def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: 
     if not b > a:
         raise ValueError(f"margin={margin!r} leaves no interior in [{low}, {high}]")
     if d == 1:
-        return torch.linspace(a, b, num, dtype=dtype).unsqueeze(1)
-    gen = torch.Generator().manual_seed(seed)
-    return a + (b - a) * torch.rand(num, d, generator=gen, dtype=dtype)
+        t = torch.linspace(0, 1, num, dtype=torch.float64).unsqueeze(1)
+    else:
+        t = torch.rand(num, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    # a (1 − t) + b t, not a + (b − a) t: b − a overflows for a cube as wide as ±1e308
+    return (a * (1 - t) + b * t).clamp_(a, b).to(dtype)
 
 
 def _estimates_over_widths(x, y, q, sigmas, kern, max_elements: int) -> torch.Tensor:
@@ -222,16 +230,16 @@ def error_curve(x_train, y_train, x_query, truth, sigmas, kernel="gaussian", *,
     """
     device = default_device(device)
     kern = get_kernel(kernel)
-    x, y, _, dtype, (f,) = v.training_set(x_train, y_train, device=device, extra=(("truth", truth),))
+    data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
+                       queries=("x_query", x_query), extras=[("truth", truth)],
+                       purpose="an error curve")
+    x, y, q, (f,) = data.x, data.y, data.q, data.extras
     if y.shape[1] != 1:
         raise ValueError(f"y_train must be one value per point (shape (n,)), got {y.shape[1]} columns")
-    q, _ = v.query_points(x_query, x.shape[1], device=device, dtype=dtype)
-    f = f.to(device=device, dtype=dtype).reshape(-1)
     if f.shape[0] != q.shape[0]:
         raise ValueError(f"truth must have one value per query: {q.shape[0]} queries, "
                          f"{f.shape[0]} values")
-    v.check_finite(f, "truth")
-    s = v.check_widths(sigmas, device=device, dtype=dtype)
+    s = v.check_widths(sigmas, device=device, dtype=data.dtype)
     max_elements = v.check_positive_int(max_elements, "max_elements")
     with torch.no_grad():
         est = _estimates_over_widths(x, y[:, 0], q, s, kern, max_elements)
@@ -307,6 +315,16 @@ def _data_seed(seed: int, n: int, d: int, rep: int) -> int:
     return (int(state[0]) << 31) | (int(state[1]) >> 1)  # 62 bits: a valid torch seed
 
 
+def _target_values(target, x: torch.Tensor, name: str) -> torch.Tensor:
+    """The target at points ``x`` (m, d) as float64 (m,), one finite value per point."""
+    f = v.raw_tensor(target(x), name).to(torch.float64).reshape(-1)
+    if f.shape[0] != x.shape[0]:
+        raise ValueError(f"target must return one value per point: got {f.shape[0]} values "
+                         f"for {x.shape[0]} points")
+    v.check_finite(f, name)
+    return f
+
+
 def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interior",
                  num_queries: int = 200, margin: float = 1.0, noise: float = 1.0,
                  low: float = 0.0, high: float = 5.0, target: Callable | None = None,
@@ -373,7 +391,7 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
     device = default_device(device)
     d = v.check_positive_int(d, "d")
     seeds = v.check_positive_int(seeds, "seeds")
-    seed = v.check_positive_int(seed, "seed", minimum=0)
+    seed = v.check_seed(seed)
     ns_t = v.raw_tensor(ns, "ns")
     if ns_t.ndim != 1 or ns_t.numel() < 2:
         raise ValueError(f"ns must be a 1-D list of at least 2 sample sizes, got shape {tuple(ns_t.shape)}")
@@ -400,13 +418,13 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
                            dtype=f64)
         region_name = region
     else:
-        q, _ = v.query_points(region, d, device="cpu", dtype=f64)
+        q = v.read_data(device="cpu", queries=("region", region), d=("d", d), dtype=f64).q
         region_name = "custom"
-    truth_q = v.raw_tensor(target(q), "target(queries)").to(device=device, dtype=dtype).reshape(-1)
+    if q.shape[0] == 0:
+        raise ValueError("region has no query points: pass at least one point of shape (m, d), "
+                         "or one of " + ", ".join(map(repr, QUERY_REGIONS)))
+    truth_q = _target_values(target, q, "target(queries)").to(device=device, dtype=dtype)
     q = q.to(device=device, dtype=dtype)
-    if truth_q.shape[0] != q.shape[0]:
-        raise ValueError(f"target must return one value per point: got {truth_q.shape[0]} values "
-                         f"for {q.shape[0]} points")
     sig_dev = grid.to(device=device, dtype=dtype)
 
     errors = torch.empty(len(ns_list), seeds, grid.shape[0], dtype=f64)
@@ -422,7 +440,7 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
                     gen = torch.Generator().manual_seed(_data_seed(seed, n, d, r))
                     x = low + (high - low) * torch.rand(n, d, generator=gen, dtype=f64)
                     eps = noise * torch.randn(n, generator=gen, dtype=f64)
-                    y = v.raw_tensor(target(x), "target(x)").to(f64).reshape(-1) + eps
+                    y = _target_values(target, x, "target(x)") + eps
                     x, y = x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
                     est = _estimates_over_widths(x, y, q, sig_dev, kern, _engine.CPU_BLOCK_ELEMENTS)
                     errors[a, r] = ((est - truth_q) ** 2).mean(dim=1).to(device="cpu", dtype=f64)

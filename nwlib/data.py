@@ -108,7 +108,7 @@ def make_data(n: int = 40, noise: float = 1.0, seed: int = 0, *, high: float = 5
     (torch.Size([40]), torch.Size([51]))
     """
     n = v.check_positive_int(n, "n")
-    seed = v.check_positive_int(seed, "seed", minimum=0)
+    seed = v.check_seed(seed)
     noise = v.check_number(noise, "noise", nonnegative=True)
     high = v.check_number(high, "high", positive=True)
     step = v.check_number(step, "step", positive=True)
@@ -122,4 +122,13 @@ def make_data(n: int = 40, noise: float = 1.0, seed: int = 0, *, high: float = 5
     y_train = true_function(x_train) + eps
     steps = int(round(high / step))
     x_val = torch.arange(steps + 1, dtype=torch.float64) * step
-    return BookData(x_train.to(dtype), y_train.to(dtype), x_val.to(dtype), true_function(x_val).to(dtype))
+    data = BookData(x_train.to(dtype), y_train.to(dtype), x_val.to(dtype),
+                    true_function(x_val).to(dtype))
+    top = torch.finfo(dtype).max
+    for name, value, arrays in (("high", high, (data.x_train, data.x_val, data.y_val)),
+                                ("noise", noise, (data.y_train,))):
+        if not all(bool(torch.isfinite(a).all()) for a in arrays):
+            raise ValueError(f"{name}={value!r} makes the data overflow {dtype} (largest number "
+                             f"{top:.3g}); use a smaller {name}"
+                             + (" or dtype=torch.float64" if dtype != torch.float64 else ""))
+    return data

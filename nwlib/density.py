@@ -23,37 +23,45 @@ Rosenblatt, M. (1956). Remarks on some nonparametric estimates of a density func
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from . import _validate as v
+from ._memory import check_allocation
 from .core import kernel_sums
 from .device import default_device
 from .kernels import Kernel, get_kernel
-from .regression import nadaraya_watson
+from .regression import EMPTY_POLICIES, _estimate
 
 __all__ = ["parzen_density", "joint_densities", "one_hot_labels", "nw_classify"]
 
 
-def _density_scale(kern: Kernel, sigma: torch.Tensor, d: int, n: int) -> float:
-    """``c_d / (n ∏ σ_j)``: turns kernel sums into a density (raises for non-integrable kernels)."""
-    c_d = kern.normalizer(d)
-    volume = float(sigma) ** d if sigma.ndim == 0 else float(torch.prod(sigma.to(torch.float64)))
-    return c_d / (n * volume)
+def _log_density_scale(kern: Kernel, sigma: torch.Tensor, d: int, n: int) -> float:
+    """``log(c_d / (n ∏ σ_j))``: turns kernel sums into a density (raises for non-integrable
+    kernels). In logs, because ``c_d`` and ``σ^d`` overflow or underflow in high dimension."""
+    log_volume = (d * math.log(float(sigma)) if sigma.ndim == 0
+                  else float(sigma.to(torch.float64).log().sum()))
+    return kern.log_normalizer(d) - math.log(n) - log_volume
 
 
-def _points_and_queries(x_train, x_query, sigma, device, extra_dtype_source=None):
-    x = v.raw_tensor(x_train, "x_train")
-    x_query = v.raw_tensor(x_query, "x_query")  # the queries take part in the dtype, as in regression
-    sources = (x, x_query) if extra_dtype_source is None else (x, x_query, extra_dtype_source)
-    dtype = v.common_dtype(*sources)
-    x = v.as_points(x, "x_train")
-    if x.shape[0] == 0:
-        raise ValueError("x_train is empty: a density estimate needs at least one training point")
-    x = x.to(device=device, dtype=dtype)
-    v.check_finite(x, "x_train")
-    q, _ = v.query_points(x_query, x.shape[1], device=device, dtype=dtype)
-    sig = v.check_sigma(sigma, x.shape[1], device=device, dtype=dtype)
-    return x, q, sig
+def _densities(q, x, values, kern, sig) -> torch.Tensor:
+    """``(c_d / (n ∏ σ)) Σ_i k_i v_i`` from validated tensors; the scale is applied in logs."""
+    log_scale = _log_density_scale(kern, sig, x.shape[1], x.shape[0])
+    sums = kernel_sums(q, x, values, sig, kern)
+    if sums.dtype == torch.float64 and -700 < log_scale < 700:  # the usual case: one product
+        dens = sums * math.exp(log_scale)
+    else:  # log(0) = -inf gives exp(-inf) = 0, as it should
+        dens = torch.exp(sums.to(torch.float64).log() + log_scale).to(sums.dtype)
+    if not bool(torch.isfinite(dens).all()):
+        raise ValueError(f"sigma={_sigma_text(sig)} is too small for d = {x.shape[1]}: the density "
+                         "exceeds the largest float (the normaliser is about "
+                         f"10^{log_scale / math.log(10):.0f}); use a larger sigma")
+    return dens
+
+
+def _sigma_text(sig: torch.Tensor):
+    return sig.tolist() if sig.ndim else float(sig)
 
 
 def parzen_density(x_train, x_query, kernel="gaussian", sigma=1.0, *, device=None) -> torch.Tensor:
@@ -105,10 +113,10 @@ def parzen_density(x_train, x_query, kernel="gaussian", sigma=1.0, *, device=Non
     """
     device = default_device(device)
     kern = get_kernel(kernel)
-    x, q, sig = _points_and_queries(x_train, x_query, sigma, device)
-    scale = _density_scale(kern, sig, x.shape[1], x.shape[0])
-    ones = torch.ones(x.shape[0], 1, dtype=x.dtype, device=device)
-    return kernel_sums(q, x, ones, sig, kern)[:, 0] * scale
+    data = v.read_data(device=device, points=("x_train", x_train), queries=("x_query", x_query),
+                       sigma=("sigma", sigma), purpose="a density estimate")
+    ones = torch.ones(data.x.shape[0], 1, dtype=data.dtype, device=device)
+    return _densities(data.q, data.x, ones, kern, data.sigma)[:, 0]
 
 
 def one_hot_labels(labels, num_classes: int | None = None, *, n: int | None = None,
@@ -120,7 +128,9 @@ def one_hot_labels(labels, num_classes: int | None = None, *, n: int | None = No
     labels : array_like of int, shape (n,)
         Class indices (any integer dtype, or floats holding whole numbers).
     num_classes : int, optional
-        ``C``; by default ``max(labels) + 1``. Larger values add classes with no training point.
+        ``C``; by default ``max(labels) + 1``, which may be at most ``max(2n, 64)``: a larger
+        index is taken for a stray label and refused (map labels with ``np.unique`` first).
+        Larger values add classes with no training point.
     n : int, optional
         The number of training points the labels must match.
     device, dtype : optional
@@ -130,7 +140,8 @@ def one_hot_labels(labels, num_classes: int | None = None, *, n: int | None = No
     ------
     ValueError
         For labels that are not whole numbers, negative, or not below ``num_classes``; a length
-        that is not ``n``; an empty array.
+        that is not ``n``; an empty array; an index far beyond the number of labels (by
+        default); a one-hot matrix larger than the memory nwlib may use.
     TypeError
         For non-numeric labels or a non-integer ``num_classes``.
 
@@ -142,6 +153,19 @@ def one_hot_labels(labels, num_classes: int | None = None, *, n: int | None = No
             [0., 0., 1.],
             [0., 1., 0.]])
     """
+    return _one_hot(labels, num_classes, n=n, device=device, dtype=dtype)
+
+
+def _sparse_labels_message(top: int, present: int, limit: int) -> str:
+    return (f"labels has class index {top - 1}, which would make {top} classes for {present} "
+            f"distinct label(s); class indices must be 0, 1, …, C − 1 with C at most {limit} "
+            "here: map arbitrary labels to indices first, e.g. "
+            "classes, labels = np.unique(labels, return_inverse=True)")
+
+
+def _one_hot(labels, num_classes, *, n=None, m=None, device=None, dtype=None) -> torch.Tensor:
+    """One-hot rows of validated labels; with ``m`` queries, also refuse an (m, C) result that
+    does not fit in memory."""
     device = default_device(device)
     t = v.raw_tensor(labels, "labels")
     if t.ndim != 1:
@@ -156,20 +180,31 @@ def one_hot_labels(labels, num_classes: int | None = None, *, n: int | None = No
         v.check_finite(t, "labels")
         if not bool((t == t.round()).all()):
             raise ValueError("labels must be whole numbers (class indices 0, 1, …), got fractional values")
-    t = t.to(torch.int64)
-    if int(t.min()) < 0:
-        raise ValueError(f"labels must be class indices 0, 1, …, got {int(t.min())}; map labels such "
+    low, high = float(t.min()), float(t.max())  # in floats: 1e30 must not wrap round in int64
+    if low < 0:
+        raise ValueError(f"labels must be class indices 0, 1, …, got {low:.15g}; map labels such "
                          "as ±1 to indices first, e.g. (y > 0).long()")
-    top = int(t.max()) + 1
+    present = int(torch.unique(t).numel())
+    # More class columns than a few per labelled point are index gaps, e.g. a stray label: a
+    # one-hot matrix of 2e8 columns took 17 GB for 3 points.
+    limit = max(2 * t.shape[0], 64)
     if num_classes is None:
-        num_classes = top
+        if high + 1 > limit:
+            raise ValueError(_sparse_labels_message(int(high) + 1, present, limit))
+        num_classes = int(high) + 1
     else:
         num_classes = v.check_positive_int(num_classes, "num_classes")
-        if num_classes < top:
-            raise ValueError(f"labels has class index {top - 1}, which needs num_classes ≥ {top}, "
-                             f"got num_classes={num_classes}")
+        if num_classes < high + 1:
+            raise ValueError(f"labels has class index {high:.15g}, which needs num_classes ≥ "
+                             f"{high + 1:.15g}, got num_classes={num_classes}")
     dtype = dtype or torch.get_default_dtype()
-    return torch.nn.functional.one_hot(t.to(device), num_classes).to(dtype)
+    itemsize = torch.finfo(dtype).bits // 8
+    rows = t.shape[0] + (m or 0)  # the one-hot matrix and the (m, C) result
+    check_allocation(rows * num_classes * itemsize, f"{num_classes} classes for {t.shape[0]} "
+                     f"labels{f' and {m} queries' if m else ''}", "num_classes",
+                     "pass fewer classes (map labels to 0, …, C − 1 with np.unique)", device=device)
+    return torch.nn.functional.one_hot(t.to(device=device, dtype=torch.int64),
+                                       num_classes).to(dtype)
 
 
 def joint_densities(x_train, labels, x_query, kernel="gaussian", sigma=1.0, *,
@@ -210,10 +245,11 @@ def joint_densities(x_train, labels, x_query, kernel="gaussian", sigma=1.0, *,
     """
     device = default_device(device)
     kern = get_kernel(kernel)
-    x, q, sig = _points_and_queries(x_train, x_query, sigma, device)
-    onehot = one_hot_labels(labels, num_classes, n=x.shape[0], device=device, dtype=x.dtype)
-    scale = _density_scale(kern, sig, x.shape[1], x.shape[0])
-    return kernel_sums(q, x, onehot, sig, kern) * scale
+    data = v.read_data(device=device, points=("x_train", x_train), queries=("x_query", x_query),
+                       sigma=("sigma", sigma), purpose="a density estimate")
+    onehot = _one_hot(labels, num_classes, n=data.x.shape[0], device=device,
+                            dtype=data.dtype, m=data.q.shape[0])
+    return _densities(data.q, data.x, onehot, kern, data.sigma)
 
 
 def nw_classify(x_train, labels, x_query, kernel="gaussian", sigma=1.0, *,
@@ -264,9 +300,11 @@ def nw_classify(x_train, labels, x_query, kernel="gaussian", sigma=1.0, *,
     tensor([[0.6225, 0.3775]], dtype=torch.float64)
     """
     device = default_device(device)
-    x = v.raw_tensor(x_train, "x_train")
-    dtype = v.common_dtype(x)
-    n = v.as_points(x, "x_train").shape[0]
-    onehot = one_hot_labels(labels, num_classes, n=n, device=device, dtype=dtype)
-    return nadaraya_watson(x_train, onehot, x_query, kernel, sigma, return_weights=False,
-                           empty=empty, device=device)
+    kern = get_kernel(kernel)
+    data = v.read_data(device=device, points=("x_train", x_train), queries=("x_query", x_query),
+                       sigma=("sigma", sigma), purpose="classification")
+    v.check_choice(empty, "empty", EMPTY_POLICIES)
+    onehot = _one_hot(labels, num_classes, n=data.x.shape[0], device=device,
+                            dtype=data.dtype, m=data.q.shape[0])
+    return _estimate(data.x, onehot, data.q, kern, data.sigma, return_weights=False,
+                     empty=empty)[0]

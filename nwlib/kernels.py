@@ -38,8 +38,9 @@ __all__ = ["Kernel", "KERNELS", "ALIASES", "get_kernel", "kernel_names",
            "gaussian", "boxcar", "constant", "triangular", "epanechnikov"]
 
 
-def _unit_ball_volume(d: int) -> float:
-    return math.pi ** (d / 2) / math.gamma(d / 2 + 1)
+def _log_unit_ball_volume(d: int) -> float:
+    # in logs: the volume itself underflows to 0 for d ≥ 1366 and Γ overflows for d ≥ 342
+    return d / 2 * math.log(math.pi) - math.lgamma(d / 2 + 1)
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,9 @@ class Kernel:
         The support: ``k(u) = 0`` for ``u > radius`` (``inf`` for unbounded support).
     formula : str
         The formula, for plots and error messages.
-    radial_mass : callable or None
-        ``d ↦ ∫_{R^d} k(‖u‖) du`` in closed form; ``None`` if not integrable (or unknown).
+    log_radial_mass : callable or None
+        ``d ↦ log ∫_{R^d} k(‖u‖) du`` in closed form (a log, so that no dimension overflows);
+        ``None`` if not integrable (or unknown).
     variance : float or None
         ``∫u²k(u)du / ∫k(u)du`` in one dimension, in closed form; ``None`` if not integrable.
     custom : bool
@@ -81,7 +83,7 @@ class Kernel:
     log_slope: float | None
     radius: float
     formula: str
-    radial_mass: Callable[[int], float] | None = None
+    log_radial_mass: Callable[[int], float] | None = None
     variance: float | None = None
     custom: bool = False
 
@@ -99,6 +101,9 @@ class Kernel:
 
     def normalizer(self, d: int = 1) -> float:
         """Return ``c_d`` such that ``c_d · k(‖u‖)`` integrates to 1 over ``R^d``.
+
+        ``c_d`` overflows a float in high dimension (d ≥ 342 for the boxcar); densities use
+        :meth:`log_normalizer`.
 
         Parameters
         ----------
@@ -118,13 +123,29 @@ class Kernel:
         >>> round(KERNELS["gaussian"].normalizer(1), 6)  # 1 / √(2π)
         0.398942
         """
+        log_c = self.log_normalizer(d)
+        if log_c > math.log(float.fromhex("0x1.fffffffffffffp+1023")):
+            raise ValueError(f"the normalising constant of the {self.name!r} kernel in d = {d} "
+                             f"dimensions is about 10^{log_c / math.log(10):.0f}, beyond a float; "
+                             "use log_normalizer(d)")
+        return math.exp(log_c)
+
+    def log_normalizer(self, d: int = 1) -> float:
+        """Return ``log c_d`` (:meth:`normalizer`), finite in every dimension.
+
+        Examples
+        --------
+        >>> from nwlib.kernels import KERNELS
+        >>> round(KERNELS["boxcar"].log_normalizer(1000), 1)  # c_d itself is about 10^885
+        2039.0
+        """
         d = check_positive_int(d, "d")
-        if self.radial_mass is None:
+        if self.log_radial_mass is None:
             why = ("is a custom callable, which nwlib does not integrate (its normalising "
                    "constant is unknown)" if self.custom else "does not integrate to a finite value")
             raise ValueError(f"the {self.name!r} kernel {why}, so it defines no density; use "
                              "'gaussian', 'boxcar', 'triangular' or 'epanechnikov'")
-        return 1.0 / self.radial_mass(d)
+        return -self.log_radial_mass(d)
 
     def std(self) -> float:
         """Standard deviation of ``u`` under the kernel read as a 1-D density, ``√(∫u²k / ∫k)``.
@@ -165,15 +186,16 @@ def _epanechnikov_sq(u2):
 
 # The variances are ∫u²k / ∫k in 1-D: 1, 1/3, 1/6 and 1/5 (Silverman 1986, Table 3.1).
 gaussian = Kernel("gaussian", _gaussian_sq, 0.5, math.inf, "exp(−u²/2)",
-                  lambda d: (2 * math.pi) ** (d / 2), 1.0)
-boxcar = Kernel("boxcar", _boxcar_sq, None, 1.0, "1 if |u| ≤ 1 else 0", _unit_ball_volume, 1 / 3)
+                  lambda d: d / 2 * math.log(2 * math.pi), 1.0)
+boxcar = Kernel("boxcar", _boxcar_sq, None, 1.0, "1 if |u| ≤ 1 else 0", _log_unit_ball_volume,
+                1 / 3)
 constant = Kernel("constant", _constant_sq, None, math.inf, "1", None, None)
 # ∫ (1 − ‖u‖) du over the unit ball = V_d · d · ∫₀¹ (1 − r) r^(d−1) dr = V_d / (d + 1)
 triangular = Kernel("triangular", _triangular_sq, None, 1.0, "max(0, 1 − |u|)",
-                    lambda d: _unit_ball_volume(d) / (d + 1), 1 / 6)
+                    lambda d: _log_unit_ball_volume(d) - math.log(d + 1), 1 / 6)
 # ∫ ¾ (1 − ‖u‖²) du over the unit ball = ¾ · V_d · 2 / (d + 2); equals 1 for d = 1
 epanechnikov = Kernel("epanechnikov", _epanechnikov_sq, None, 1.0, "¾(1 − u²) if |u| ≤ 1 else 0",
-                      lambda d: 0.75 * _unit_ball_volume(d) * 2 / (d + 2), 1 / 5)
+                      lambda d: math.log(1.5 / (d + 2)) + _log_unit_ball_volume(d), 1 / 5)
 
 # Read-only views: the registry is the one source of kernel names (plots and menus read it).
 KERNELS = types.MappingProxyType({k.name: k for k in (gaussian, boxcar, constant, triangular,
@@ -191,6 +213,12 @@ def kernel_names() -> list[str]:
     ['gaussian', 'boxcar', 'constant', 'triangular', 'epanechnikov', 'epanechikov']
     """
     return list(KERNELS) + list(ALIASES)
+
+
+def _too_large(name: str, dtype: torch.dtype) -> str:
+    return (f"kernel callable {name!r} returns values too large for {dtype} (beyond "
+            f"{torch.finfo(dtype).max:.3g}, or summing beyond it); constant factors of a kernel "
+            "cancel in regression: divide it by a constant, e.g. so that k(0) = 1")
 
 
 def _from_callable(fn: Callable) -> Kernel:
@@ -211,11 +239,16 @@ def _from_callable(fn: Callable) -> Kernel:
                 values, torch.Tensor) else ""
             raise ValueError(f"kernel callable {name!r} must return a tensor of the same shape as "
                              f"its input u (here {tuple(u2.shape)}), got {got}{hint}")
-        if values.dtype != u2.dtype:
-            values = values.to(u2.dtype)
+        if values.is_complex():  # a cast would drop the imaginary part with only a warning
+            raise TypeError(f"kernel callable {name!r} returned complex values ({values.dtype}); "
+                            "a kernel must be real, like torch.exp(-u**2 / 2)")
         if not bool(torch.isfinite(values).all()) or bool((values < 0).any()):
             raise ValueError(f"kernel callable {name!r} returned negative, NaN or infinite values; "
                              "a kernel must be finite and non-negative, like exp(-u**2 / 2)")
+        if values.dtype != u2.dtype:
+            values = values.to(u2.dtype)
+            if not bool(torch.isfinite(values).all()):
+                raise ValueError(_too_large(name, u2.dtype))
         return values
 
     # Try it once on a few distances (0 included), so a broken callable fails here, at the edge.

@@ -97,7 +97,9 @@ def _validated(x_train, y_train, objective, kernel, device):
     device = default_device(device)
     v.check_choice(objective, "objective", OBJECTIVES)
     kern = _check_kernel(kernel)
-    x, y, _, dtype, _ = v.training_set(x_train, y_train, device=device)
+    data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
+                       purpose="learning a width")
+    x, y, dtype = data.x, data.y, data.dtype
     if objective == "loo" and x.shape[0] < 2:
         raise ValueError("objective='loo' needs at least 2 training points")
     return device, kern, x, y, dtype
@@ -251,7 +253,7 @@ def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
     lr = v.check_positive_float(lr, "lr")
     v.check_choice(optimizer, "optimizer", OPTIMIZERS)
     v.check_choice(schedule, "schedule", SCHEDULES)
-    seed = v.check_positive_int(seed, "seed", minimum=0)
+    seed = v.check_seed(seed)
     progress = v.check_optional_bool(progress, "progress")
     if not dtype.is_floating_point:
         dtype = torch.get_default_dtype()

@@ -22,10 +22,9 @@ from . import _engine
 from . import _validate as v
 from ._engine import EMPTY_POLICIES
 from .device import default_device
-from .kernels import get_kernel
+from .kernels import _too_large, get_kernel
 
 __all__ = ["nadaraya_watson", "EMPTY_POLICIES"]
-
 
 
 def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
@@ -100,24 +99,30 @@ def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
     device = default_device(device)
     kern = get_kernel(kernel)
     # the queries take part in choosing the dtype: the widest floating dtype of the data wins
-    x, y, y_1d, dtype, (q_raw,) = v.training_set(x_train, y_train, device=device,
-                                                 extra=[("x_query", x_query)])
-    q, _ = v.query_points(q_raw, x.shape[1], device=device, dtype=dtype)
-    sig = v.check_sigma(sigma, x.shape[1], device=device, dtype=dtype)
+    data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
+                       queries=("x_query", x_query), sigma=("sigma", sigma),
+                       purpose="Nadaraya–Watson")
     v.check_choice(empty, "empty", EMPTY_POLICIES)
     return_weights = v.check_bool(return_weights, "return_weights")
-    n, m = x.shape[0], q.shape[0]
     if block_size is not None:
         block_size = v.check_positive_int(block_size, "block_size")
+    est, weights = _estimate(data.x, data.y, data.q, kern, data.sigma, return_weights=return_weights,
+                             empty=empty, block_size=block_size)
+    if data.y_1d:
+        est = est[:, 0]
+    return (est, weights) if return_weights else est
 
-    v.check_weight_memory(m, n, dtype, return_weights, device=device)
+
+def _estimate(x, y, q, kern, sig, *, return_weights, empty, block_size=None):
+    """Estimates (m, k) and weights (or None) from validated tensors (no gradient flows)."""
+    v.check_weight_memory(q.shape[0], x.shape[0], x.dtype, return_weights, device=x.device)
     with torch.no_grad():
         sums = _engine.kernel_sums(q, x, y, kern, sigma=sig, keep_weights=return_weights,
                                    block_size=block_size)
         est, weights = sums.estimates()[0], sums.weights
-        empty_rows = ~torch.isfinite(est[:, 0]) if m else est[:, 0].bool()
+        empty_rows = ~torch.isfinite(est[:, 0]) if q.shape[0] else est[:, 0].bool()
+        if bool((sums.den[0][empty_rows] != 0).any()):  # not an empty window: an overflow
+            raise ValueError(_too_large(kern.name, x.dtype))
         sigma_text = sig.tolist() if sig.ndim else float(sig)
         _engine.fill_empty(est, weights, empty_rows, q, x, y, empty, sigma_text)
-    if y_1d:
-        est = est[:, 0]
-    return (est, weights) if return_weights else est
+    return est, weights

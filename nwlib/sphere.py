@@ -68,28 +68,18 @@ def random_unit_vectors(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = t
     """
     n = v.check_positive_int(n, "n")
     d = v.check_positive_int(d, "d")
-    seed = v.check_positive_int(seed, "seed", minimum=0)
+    seed = v.check_seed(seed)
     dtype = v.check_dtype(dtype)
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, d, generator=gen, dtype=torch.float64)
     return (z / z.norm(dim=1, keepdim=True)).to(device=default_device(device), dtype=dtype)
 
 
-def _queries_keys(queries, keys, sigma, device):
-    q = v.raw_tensor(queries, "queries")
-    k = v.raw_tensor(keys, "keys")
-    dtype = v.common_dtype(q, k)
-    k = v.as_points(k, "keys")
-    if k.shape[0] == 0:
-        raise ValueError("keys is empty: attention needs at least one key")
-    k = k.to(device=device, dtype=dtype)
-    v.check_finite(k, "keys")
-    try:
-        q, _ = v.query_points(q, k.shape[1], device=device, dtype=dtype)
-    except ValueError as err:
-        raise ValueError(str(err).replace("x_query", "queries").replace("x_train", "keys")) from None
-    sig = v.check_sigma(sigma, k.shape[1], device=device, dtype=dtype)
-    return q, k, sig
+def _queries_keys(queries, keys, sigma, device, values=None):
+    data = v.read_data(device=device, points=("keys", keys),
+                       values=None if values is None else ("values", values),
+                       queries=("queries", queries), sigma=("sigma", sigma), purpose="attention")
+    return data
 
 
 def key_bias(keys, sigma=1.0, *, device=None) -> torch.Tensor:
@@ -112,13 +102,9 @@ def key_bias(keys, sigma=1.0, *, device=None) -> torch.Tensor:
     >>> key_bias(random_unit_vectors(3, 2), sigma=0.5)  # −1/(2σ²) for every unit key
     tensor([-2.0000, -2.0000, -2.0000], dtype=torch.float64)
     """
-    device = default_device(device)
-    k = v.as_points(v.raw_tensor(keys, "keys"), "keys")
-    dtype = v.common_dtype(k)
-    k = k.to(device=device, dtype=dtype)
-    v.check_finite(k, "keys")
-    sig = v.check_sigma(sigma, k.shape[1], device=device, dtype=dtype)
-    return -0.5 * ((k / sig) ** 2).sum(dim=1)
+    data = v.read_data(device=default_device(device), points=("keys", keys),
+                       sigma=("sigma", sigma), purpose="attention")
+    return -0.5 * ((data.x / data.sigma) ** 2).sum(dim=1)
 
 
 def gaussian_logits(queries, keys, sigma=1.0, *, device=None) -> torch.Tensor:
@@ -143,7 +129,8 @@ def gaussian_logits(queries, keys, sigma=1.0, *, device=None) -> torch.Tensor:
     >>> gaussian_logits([[0.0, 0.0]], [[1.0, 0.0], [0.0, 2.0]])
     tensor([[-0.5000, -2.0000]], dtype=torch.float64)
     """
-    q, k, sig = _queries_keys(queries, keys, sigma, default_device(device))
+    data = _queries_keys(queries, keys, sigma, default_device(device))
+    q, k, sig = data.q, data.x, data.sigma
     return -0.5 * squared_distances(q / sig, k / sig)
 
 
@@ -178,7 +165,8 @@ def dot_product_logits(queries, keys, sigma=1.0, *, with_key_bias: bool = False,
     tensor([[0.7273, 0.1405, 0.1322]], dtype=torch.float64)
     """
     with_key_bias = v.check_bool(with_key_bias, "with_key_bias")
-    q, k, sig = _queries_keys(queries, keys, sigma, default_device(device))
+    data = _queries_keys(queries, keys, sigma, default_device(device))
+    q, k, sig = data.q, data.x, data.sigma
     q, k = q / sig, k / sig
     logits = q @ k.T
     if with_key_bias:
@@ -230,17 +218,8 @@ def sdpa_nadaraya_watson(queries, keys, values, sigma=1.0, *, with_key_bias: boo
     """
     with_key_bias = v.check_bool(with_key_bias, "with_key_bias")
     device = default_device(device)
-    q, k, sig = _queries_keys(queries, keys, sigma, device)
-    vals = v.raw_tensor(values, "values")
-    vals_1d = vals.ndim == 1
-    vals = v.as_values(vals, "values")
-    if vals.shape[0] != k.shape[0]:
-        raise ValueError(f"keys and values must have the same number of rows: keys has {k.shape[0]}, "
-                         f"values has {vals.shape[0]}")
-    dtype = torch.promote_types(q.dtype, vals.dtype) if vals.is_floating_point() else q.dtype
-    q, k, sig = q.to(dtype), k.to(dtype), sig.to(dtype)
-    vals = vals.to(device=device, dtype=dtype)
-    v.check_finite(vals, "values")
+    data = _queries_keys(queries, keys, sigma, device, values)
+    q, k, sig, vals, vals_1d, dtype = data.q, data.x, data.sigma, data.y, data.y_1d, data.dtype
     if sig.ndim == 0:
         scale = 1.0 / float(sig) ** 2
     else:  # fold per-coordinate widths into the coordinates

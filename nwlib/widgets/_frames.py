@@ -224,8 +224,8 @@ def _check_kernels(kernels) -> tuple[str, ...]:
     return tuple(dict.fromkeys(get_kernel(k).name for k in names))
 
 
-def _check_start(value, name: str) -> float:
-    v.check_sigma(value, 1, device="cpu", dtype=torch.float64, name=name)
+def _check_start(value, name: str, *, width: bool = True) -> float:
+    v.check_sigma(value, 1, device="cpu", dtype=torch.float64, name=name, width=width)
     return float(value)
 
 

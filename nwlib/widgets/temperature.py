@@ -120,7 +120,7 @@ class TemperatureExplorer(Explorer):
     def __init__(self, *, temperatures: Sequence[float] = SIGMA_STOPS, temperature: float = 0.1,
                  n: int = 40, seed: int = 0, query_deg: float = 90.0, max_n: int = 2000):
         stops = v.check_increasing(temperatures, "temperatures", positive=True)
-        tau = _check_start(temperature, "temperature")
+        tau = _check_start(temperature, "temperature", width=False)
         n = v.check_positive_int(n, "n")
         seed = v.check_positive_int(seed, "seed", minimum=0)
         max_n = v.check_positive_int(max_n, "max_n", minimum=2)
