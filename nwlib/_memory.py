@@ -78,3 +78,15 @@ def check_allocation(size: int, what: str, name: str, remedy: str, *, device) ->
     if limit is not None and size > limit[0]:
         raise ValueError(f"{name}: {what} need {size / 2 ** 30:.3g} GiB, more than the "
                          f"{limit[0] / 2 ** 30:.3g} GiB {limit[1]} ({device.type}); {remedy}")
+
+
+def check_weight_memory(m: int, n: int, dtype: torch.dtype, return_weights: bool, *,
+                        device="cpu") -> None:
+    """Refuse, before allocating it, an (m, n) weight matrix larger than the memory nwlib may use
+    (the device's, a container's or a ulimit's: :func:`nwlib._memory.memory_limit`)."""
+    if not return_weights:
+        return
+    size = m * n * torch.finfo(dtype).bits // 8
+    check_allocation(size, f"the attention weights of {m} queries × {n} training points ({dtype})",
+                     "return_weights=True", "pass return_weights=False to get the estimates only, "
+                     "computed in blocks", device=device)

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._memory import check_allocation
-
 _FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _NOT_ARRAYS = (str, bytes, bytearray, cabc.Mapping, cabc.Set, cabc.Iterator)
 ARRAY_HINT = "a list, numpy array or tensor of numbers"
@@ -165,17 +163,19 @@ def check_finite(t: torch.Tensor, name: str) -> None:
                      "finite: drop or impute those points first")
 
 
-def check_magnitude(t: torch.Tensor, name: str, d: int) -> None:
-    """Refuse coordinates whose squared distances would overflow ``t.dtype`` (to inf, then NaN)."""
+def check_magnitude(t: torch.Tensor, name: str, d: int, dtype=None) -> None:
+    """Refuse coordinates whose squared distances would overflow ``dtype`` (by default
+    ``t.dtype``) to inf, then NaN."""
     if t.numel() == 0:
         return
-    limit = math.sqrt(torch.finfo(t.dtype).max / max(d, 1)) / 2
+    dtype = dtype or t.dtype
+    limit = math.sqrt(torch.finfo(dtype).max / max(d, 1)) / 2
     largest = float(t.detach().abs().amax())
     if largest > limit:
-        raise ValueError(f"{name} has a coordinate of size {largest:.3g}; in {t.dtype} squared "
+        raise ValueError(f"{name} has a coordinate of size {largest:.3g}; in {dtype} squared "
                          f"distances overflow for coordinates beyond {limit:.3g}: rescale the data "
                          "(e.g. standardise it)" + (" or pass float64 arrays"
-                                                   if t.dtype != torch.float64 else ""))
+                                                   if dtype != torch.float64 else ""))
 
 
 def as_rows(t: torch.Tensor, name: str, *, columns: str = "coordinates") -> torch.Tensor:
@@ -382,30 +382,14 @@ def read_data(*, device, points=None, values=None, queries=None, sigma=None, ext
               d=None, dtype=None, purpose: str = "the estimate", magnitude: bool = True) -> Data:
     """The one reader of nwlib's data: every public function reads its arrays here.
 
-    Each array is given as a ``(name, value)`` pair, the name being the caller's argument name,
-    so messages name what the user passed.
-
-    Parameters
-    ----------
-    device : torch.device or None
-        Where the tensors go (None: where the points are).
-    points : (name, value)
-        Points, shape (n,) or (n, d): training inputs or keys. Non-empty, finite, and (with
-        ``magnitude``) small enough that squared distances do not overflow.
-    values : (name, value), optional
-        Values, shape (n,) or (n, k), one row per point; finite.
-    queries : (name, value), optional
-        Points in the same space as ``points`` (or of dimension ``d``); finite, not too large.
-    sigma : (name, value), optional
-        The kernel width: see :func:`check_sigma`.
-    extras : sequence of (name, value)
-        Further arrays in the data's dtype (e.g. the truth at the queries), flattened; finite.
-    d : (name, int), optional
-        The dimension of the queries when there are no points.
-    dtype : torch.dtype, optional
-        Force a dtype; by default the widest floating dtype of all arrays (:func:`common_dtype`).
-    purpose : str
-        What needs the points, for the message about an empty array.
+    Arrays come as ``(name, value)`` pairs, the name being the caller's argument name, so that
+    messages name what the user passed. ``points`` (n, d): training inputs or keys, non-empty;
+    ``values`` (n, k): one row per point; ``queries`` (m, d): in the points' space (or of
+    dimension ``d = (name, int)`` without points); ``sigma``: see :func:`check_sigma`;
+    ``extras``: further arrays (e.g. the truth at the queries), flattened. All are finite and
+    in one dtype (the widest floating one, :func:`common_dtype`, unless ``dtype`` is given) on
+    ``device`` (None: where the points are); with ``magnitude``, points and queries are small
+    enough that squared distances do not overflow. ``purpose`` says what needs the points.
     """
     named = [pair for pair in (points, values, queries) if pair is not None] + list(extras)
     raw = {name: raw_tensor(value, name) for name, value in named}  # type errors first
@@ -460,15 +444,3 @@ def read_data(*, device, points=None, values=None, queries=None, sigma=None, ext
         check_finite(t, name)
         more.append(t)
     return Data(x, y, q, sig, tuple(more), dtype, y_1d)
-
-
-def check_weight_memory(m: int, n: int, dtype: torch.dtype, return_weights: bool, *,
-                        device="cpu") -> None:
-    """Refuse, before allocating it, an (m, n) weight matrix larger than the memory nwlib may use
-    (the device's, a container's or a ulimit's: :func:`nwlib._memory.memory_limit`)."""
-    if not return_weights:
-        return
-    size = m * n * torch.finfo(dtype).bits // 8
-    check_allocation(size, f"the attention weights of {m} queries × {n} training points ({dtype})",
-                     "return_weights=True", "pass return_weights=False to get the estimates only, "
-                     "computed in blocks", device=device)

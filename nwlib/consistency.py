@@ -41,75 +41,12 @@ from . import _validate as v
 from .data import true_function
 from .device import default_device
 from .kernels import get_kernel
+from .rates import boundary_slopes, loglog_slope, theory_slopes
 
 __all__ = ["theory_slopes", "boundary_slopes", "loglog_slope", "design_queries",
            "error_curve", "oracle_study", "RateStudy", "QUERY_REGIONS"]
 
 QUERY_REGIONS = ("interior", "all", "edge")
-
-
-def theory_slopes(d: int) -> tuple[float, float]:
-    """Interior log–log slopes in n: ``(−1/(d+4), −4/(d+4))`` for the width and the MSE.
-
-    References
-    ----------
-    Stone (1982): ``n^(−4/(d+4))`` is the minimax rate for twice-differentiable targets.
-
-    Examples
-    --------
-    >>> from nwlib.consistency import theory_slopes
-    >>> theory_slopes(1)
-    (-0.2, -0.8)
-    """
-    d = v.check_positive_int(d, "d")
-    return -1.0 / (d + 4), -4.0 / (d + 4)
-
-
-def boundary_slopes(d: int) -> tuple[float, float]:
-    """Slopes at a boundary point, where the bias is of order h: ``(−1/(d+2), −2/(d+2))``.
-
-    References
-    ----------
-    Fan & Gijbels (1996), §3.2.5: the local-constant fit has O(h) bias at the boundary.
-
-    Examples
-    --------
-    >>> from nwlib.consistency import boundary_slopes
-    >>> boundary_slopes(2)
-    (-0.25, -0.5)
-    """
-    d = v.check_positive_int(d, "d")
-    return -1.0 / (d + 2), -2.0 / (d + 2)
-
-
-def loglog_slope(x, y) -> tuple[float, float]:
-    """Least-squares fit ``log y = a + b log x``; returns ``(b, a)``.
-
-    Parameters
-    ----------
-    x, y : array_like of positive numbers, same length ≥ 2
-
-    Returns
-    -------
-    (slope, intercept) : (float, float)
-
-    Examples
-    --------
-    >>> from nwlib.consistency import loglog_slope
-    >>> slope, intercept = loglog_slope([10, 100, 1000], [1.0, 0.1, 0.01])
-    >>> round(slope, 12), round(intercept, 6)
-    (-1.0, 2.302585)
-    """
-    xs = np.asarray(v.raw_tensor(x, "x").detach().cpu(), dtype=float).reshape(-1)
-    ys = np.asarray(v.raw_tensor(y, "y").detach().cpu(), dtype=float).reshape(-1)
-    if xs.shape != ys.shape or xs.size < 2:
-        raise ValueError(f"x and y must have the same length, at least 2; got {xs.size} and {ys.size}")
-    if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys)) and np.all(xs > 0) and np.all(ys > 0)):
-        raise ValueError("x and y must be positive and finite to take logarithms")
-    if np.ptp(xs) == 0:
-        raise ValueError("x must take at least two distinct values to fit a slope")
-    slope, intercept = np.polyfit(np.log(xs), np.log(ys), 1)
-    return float(slope), float(intercept)
 
 
 def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: float = 1.0,
@@ -154,16 +91,11 @@ def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: 
                          (("low", low), ("high", high), ("margin", margin)))
     seed = v.check_seed(seed)
     dtype = v.check_dtype(dtype)
-    top = torch.finfo(dtype).max
-    for name, value in (("low", low), ("high", high)):
-        if abs(value) > top:
-            raise ValueError(f"{name}={value!r} is beyond the largest {dtype} ({top:.3g}); use "
-                             "a smaller cube" + (" or dtype=torch.float64"
-                                                 if dtype != torch.float64 else ""))
+    v.check_magnitude(torch.tensor([low, high], dtype=torch.float64), "low and high", d, dtype)
     if not high > low:
         raise ValueError(f"high must be larger than low, got low={low!r}, high={high!r}")
     if region == "edge":
-        centre = torch.full((2 * d, d), low / 2 + high / 2, dtype=dtype)  # no overflow at ±max
+        centre = torch.full((2 * d, d), (low + high) / 2, dtype=dtype)
         for j in range(d):
             centre[2 * j, j], centre[2 * j + 1, j] = low, high
         return centre
@@ -171,11 +103,9 @@ def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: 
     if not b > a:
         raise ValueError(f"margin={margin!r} leaves no interior in [{low}, {high}]")
     if d == 1:
-        t = torch.linspace(0, 1, num, dtype=torch.float64).unsqueeze(1)
-    else:
-        t = torch.rand(num, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    # a (1 − t) + b t, not a + (b − a) t: b − a overflows for a cube as wide as ±1e308
-    return (a * (1 - t) + b * t).clamp_(a, b).to(dtype)
+        return torch.linspace(a, b, num, dtype=dtype).unsqueeze(1)
+    gen = torch.Generator().manual_seed(seed)
+    return a + (b - a) * torch.rand(num, d, generator=gen, dtype=dtype)
 
 
 def _estimates_over_widths(x, y, q, sigmas, kern, max_elements: int) -> torch.Tensor:
@@ -316,7 +246,7 @@ def _data_seed(seed: int, n: int, d: int, rep: int) -> int:
 
 
 def _target_values(target, x: torch.Tensor, name: str) -> torch.Tensor:
-    """The target at points ``x`` (m, d) as float64 (m,), one finite value per point."""
+    """The target at points ``x`` (m, d) as float64 (m,): one finite value per point."""
     f = v.raw_tensor(target(x), name).to(torch.float64).reshape(-1)
     if f.shape[0] != x.shape[0]:
         raise ValueError(f"target must return one value per point: got {f.shape[0]} values "
@@ -408,6 +338,7 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
         raise TypeError(f"target must be a callable f(x) of (m, d) points, got {type(target).__name__}")
     kern = get_kernel(kernel)
     dtype = v.check_dtype(dtype)
+    v.check_magnitude(torch.tensor([low, high], dtype=torch.float64), "low and high", d, dtype)
     f64 = torch.float64
     grid = (torch.exp(torch.linspace(math.log(0.01), math.log(3.0), 48, dtype=f64)) if sigmas is None
             else v.check_widths(sigmas, device="cpu", dtype=f64))

@@ -21,6 +21,7 @@ import torch
 from . import _engine
 from . import _validate as v
 from ._engine import EMPTY_POLICIES
+from ._memory import check_weight_memory
 from .device import default_device
 from .kernels import _too_large, get_kernel
 
@@ -115,7 +116,7 @@ def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
 
 def _estimate(x, y, q, kern, sig, *, return_weights, empty, block_size=None):
     """Estimates (m, k) and weights (or None) from validated tensors (no gradient flows)."""
-    v.check_weight_memory(q.shape[0], x.shape[0], x.dtype, return_weights, device=x.device)
+    check_weight_memory(q.shape[0], x.shape[0], x.dtype, return_weights, device=x.device)
     with torch.no_grad():
         sums = _engine.kernel_sums(q, x, y, kern, sigma=sig, keep_weights=return_weights,
                                    block_size=block_size)

@@ -9,14 +9,12 @@ from nwlib import nadaraya_watson
 from nwlib.consistency import (
     RateStudy,
     _refined_minimum,
-    boundary_slopes,
     design_queries,
     error_curve,
-    loglog_slope,
     oracle_study,
-    theory_slopes,
 )
 from nwlib.data import true_function
+from nwlib.rates import theory_slopes
 
 GRID = torch.exp(torch.linspace(math.log(0.03), math.log(2.0), 25, dtype=torch.float64))
 
@@ -55,27 +53,6 @@ def test_error_curve_does_not_depend_on_the_block_size():
     small = error_curve(x, y, q, truth, GRID, max_elements=700)
     large = error_curve(x, y, q, truth, GRID, max_elements=2 ** 24)
     torch.testing.assert_close(small, large, rtol=1e-12, atol=0)
-
-
-def test_theory_and_boundary_slopes():
-    assert theory_slopes(1) == pytest.approx((-0.2, -0.8))
-    assert theory_slopes(4) == pytest.approx((-1 / 8, -1 / 2))
-    assert boundary_slopes(1) == pytest.approx((-1 / 3, -2 / 3))
-    with pytest.raises(ValueError, match="d"):
-        theory_slopes(0)
-
-
-def test_loglog_slope_recovers_a_power_law():
-    n = np.array([10.0, 100.0, 1000.0, 5000.0])
-    slope, intercept = loglog_slope(n, 3.0 * n ** -0.8)
-    assert slope == pytest.approx(-0.8, abs=1e-12)
-    assert intercept == pytest.approx(math.log(3.0), abs=1e-12)
-    with pytest.raises(ValueError, match="positive"):
-        loglog_slope([1, 2], [1, -1])
-    with pytest.raises(ValueError, match="same length"):
-        loglog_slope([1, 2, 3], [1, 2])
-    with pytest.raises(ValueError, match="distinct"):
-        loglog_slope([2, 2], [1, 3])
 
 
 def test_design_queries():
