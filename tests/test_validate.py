@@ -17,8 +17,12 @@ import torch
 
 from nwlib import nadaraya_watson as nw
 from nwlib.bandwidth import loo_cv, scott, silverman
+from nwlib.consistency import design_queries, error_curve, oracle_study
 from nwlib.data import make_data, true_function
+from nwlib.density import joint_densities, nw_classify, one_hot_labels, parzen_density
 from nwlib.kernels import get_kernel
+from nwlib.learning import learn_width
+from nwlib.sphere import key_bias, random_unit_vectors, sdpa_nadaraya_watson
 
 X = [0.0, 1.0, 2.0, 3.0]
 Y = [0.0, 1.0, 4.0, 9.0]
@@ -176,7 +180,102 @@ CASES = [
     ("make_data high a string", lambda: make_data(high="5"), TypeError, ["high", "string"]),
     ("normalizer of the constant kernel", lambda: get_kernel("constant").normalizer(1), ValueError,
      ["'constant'", "density", "'gaussian'"]),
+    # issue 17: every public function reads its data through the one reader
+    ("parzen_density overflowing coordinates", lambda: parzen_density([1e200, 0], [0]), ValueError,
+     ["x_train", "1e+200", "overflow", "rescale"]),
+    ("parzen_density empty x_train", lambda: parzen_density([], [0.0]), ValueError,
+     ["x_train is empty", "density estimate", "at least one"]),
+    ("key_bias overflowing keys", lambda: key_bias([1e200, 0.0]), ValueError, ["keys", "overflow"]),
+    ("sdpa: values of another length", lambda: sdpa_nadaraya_watson([0.0], X, [1.0, 2.0]),
+     ValueError, ["keys", "values", "same number of rows", "4", "2"]),
+    ("sdpa: 2-D queries for 1-D keys", lambda: sdpa_nadaraya_watson([[0.0, 1.0]], X, Y), ValueError,
+     ["queries", "2 coordinate", "keys has 1"]),
+    ("nw_classify: labels of another length", lambda: nw_classify(X, [0, 1], Q), ValueError,
+     ["x_train", "labels", "4", "2"]),
+    ("error_curve: NaN truth", lambda: error_curve(X, Y, Q, [1.0, NAN], [0.5]), ValueError,
+     ["truth", "NaN"]),
+    # numpy and torch bools are flags, not widths
+    ("sigma np.bool_", lambda: nw(X, Y, Q, sigma=np.bool_(True)), TypeError, ["sigma", "bool"]),
+    ("sigma bool tensor", lambda: nw(X, Y, Q, sigma=torch.tensor(True)), TypeError,
+     ["sigma", "bool"]),
+    ("sigma bool array", lambda: nw(X2, Y2, [[0, 0]], sigma=np.array([True, True])), TypeError,
+     ["sigma", "bool"]),
+    ("parzen sigma np.bool_", lambda: parzen_density(X, Q, sigma=np.bool_(True)), TypeError,
+     ["sigma", "bool"]),
+    ("loo_cv sigmas bools", lambda: loo_cv(X, Y, np.array([True, True])), TypeError,
+     ["sigmas", "bool"]),
+    # seeds: a torch.Generator takes [0, 2**64)
+    ("make_data seed 2**64", lambda: make_data(seed=2 ** 64), ValueError,
+     ["seed", "[0, 2**64)", "18446744073709551616"]),
+    ("make_data seed 1e30", lambda: make_data(seed=10 ** 30), ValueError, ["seed", "[0, 2**64)"]),
+    ("random_unit_vectors seed 2**64", lambda: random_unit_vectors(2, 2, seed=2 ** 64), ValueError,
+     ["seed", "[0, 2**64)"]),
+    ("design_queries seed 2**70", lambda: design_queries(2, seed=2 ** 70), ValueError,
+     ["seed", "[0, 2**64)"]),
+    ("oracle_study seed 2**64", lambda: oracle_study([10, 20], seed=2 ** 64), ValueError,
+     ["seed", "[0, 2**64)"]),
+    ("learn_width seed 2**64", lambda: learn_width(X, Y, seed=2 ** 64), ValueError,
+     ["seed", "[0, 2**64)"]),
+    # huge values: a clear error, not inf, NaN or a raw OverflowError
+    ("make_data noise 1e308", lambda: make_data(noise=1e308), ValueError,
+     ["noise=1e+308", "overflow", "float32", "dtype=torch.float64"]),
+    ("make_data noise 1e308 in float64", lambda: make_data(noise=1e308, dtype=torch.float64),
+     ValueError, ["noise=1e+308", "overflow", "float64"]),
+    ("make_data high 1e300", lambda: make_data(high=1e300, step=1e294), ValueError,
+     ["high=1e+300", "overflow"]),
+    ("design_queries ±1e308", lambda: design_queries(1, "all", low=-1e308, high=1e308), ValueError,
+     ["low and high", "1e+308", "overflow"]),
+    ("design_queries 1e300 in float32",
+     lambda: design_queries(1, "all", high=1e300, dtype=torch.float32), ValueError,
+     ["low and high", "float32", "float64"]),
+    ("oracle_study ±1e308", lambda: oracle_study([10, 20], low=-1e308, high=1e308), ValueError,
+     ["low and high", "overflow"]),
+    ("silverman beyond float64", lambda: silverman([1.7e308, -1.7e308]), ValueError,
+     ["x_train", "spreads beyond"]),
+    # kernels: the true cause
+    ("kernel callable, complex", lambda: nw(X, Y, Q, kernel=lambda u: torch.exp(-u ** 2) * (1 + 1j)),
+     TypeError, ["kernel callable", "complex", "real"]),
+    ("kernel callable, sums overflow",
+     lambda: nw(torch.tensor(X), torch.tensor(Y) * 1e4, torch.tensor(Q),
+                kernel=lambda u: torch.exp(85 - u)), ValueError,
+     ["kernel callable", "too large", "float32", "divide it by a constant"]),
+    ("kernel callable, too large for float32",
+     lambda: get_kernel(lambda u: torch.exp(100 - u.double())), ValueError,
+     ["kernel callable", "too large for torch.float32"]),
+    # the rate experiment: a truth to measure against
+    ("oracle_study NaN target",
+     lambda: oracle_study([10, 20], seeds=1, target=lambda x: x[:, 0] * NAN), ValueError,
+     ["target(queries)", "NaN"]),
+    ("oracle_study target NaN at training points only",
+     lambda: oracle_study([10, 20], seeds=1, target=lambda x: torch.where(
+         (x[:, 0] < 1) | (x[:, 0] > 4), NAN, x[:, 0])), ValueError,
+     ["target(x)", "NaN"]),
+    ("oracle_study empty region", lambda: oracle_study([10, 20], region=np.zeros((0, 1))),
+     ValueError, ["region", "no query points"]),
+    ("oracle_study region of another dimension",
+     lambda: oracle_study([10, 20], d=2, region=[[0.0, 1.0, 2.0]]), ValueError,
+     ["region", "3 coordinate", "d = 2"]),
+    # labels: class indices, not arbitrary numbers (a stray 2e8 took 17 GB)
+    ("one_hot_labels stray label 2e8", lambda: one_hot_labels([0, 1, int(2e8)]), ValueError,
+     ["labels", "200000000", "np.unique"]),
+    ("one_hot_labels label 1e12", lambda: one_hot_labels([0, 1, 10 ** 12]), ValueError,
+     ["labels", "1000000000000", "np.unique"]),
+    ("one_hot_labels float label 1e30", lambda: one_hot_labels([0.0, 1.0, 1e30]), ValueError,
+     ["labels", "np.unique"]),
+    ("nw_classify stray label", lambda: nw_classify([0.0, 1.0, 2.0], [0, 1, int(2e8)], Q),
+     ValueError, ["labels", "np.unique"]),
+    ("joint_densities label 1e12", lambda: joint_densities([0.0, 1.0, 2.0], [0, 1, 10 ** 12], Q),
+     ValueError, ["labels", "np.unique"]),
+    ("num_classes beyond memory", lambda: one_hot_labels([0, 1], num_classes=10 ** 13), ValueError,
+     ["num_classes", "GiB", "memory"]),
+    ("explorer noise 1e200", lambda: _explorer(noise=1e200), ValueError, ["noise=1e+200", "overflow"]),
 ]
+
+
+def _explorer(**kwargs):
+    from nwlib.widgets import explorer
+
+    return explorer(**kwargs)
 
 
 @pytest.mark.parametrize("call, exc, fragments", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -271,12 +370,67 @@ def test_numpy_views_and_read_only_arrays_are_accepted_without_warnings():
     torch.testing.assert_close(est, nw([0.0, 2, 4, 6], [1.0, 3, 5, 7], [0.0, 1], return_weights=False))
 
 
-def test_inputs_that_require_grad_are_accepted_without_warnings():
-    x = torch.tensor(X, requires_grad=True)
+@pytest.mark.parametrize("call", [
+    lambda x: nw(x, Y, Q, return_weights=False),
+    lambda x: nw(X, x, Q)[1],
+    lambda x: nw(X, Y, x, return_weights=False),
+    lambda x: parzen_density(x, Q),
+    lambda x: joint_densities(x, [0, 1, 0, 1], Q),
+    lambda x: nw_classify(x, [0, 1, 0, 1], Q),
+    lambda x: loo_cv(x, Y, [0.5]).scores,
+    lambda x: error_curve(x, Y, Q, [1.0, 2.0], [0.5]),
+], ids=["nw x_train", "nw y_train", "nw x_query", "parzen_density", "joint_densities",
+        "nw_classify", "loo_cv", "error_curve"])
+def test_blocked_functions_read_inputs_that_require_grad_as_constants(call):
+    """Documented (CONTRIBUTING.md, "How inputs are reconciled"): the blocked engine runs without
+    autograd, so results carry no gradient, and reading such inputs warns of nothing."""
+    x = torch.tensor(X, dtype=torch.float64, requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        est = nw(x, torch.tensor(Y), torch.tensor(Q), return_weights=False)
-    assert not est.requires_grad
+        out = call(x)
+    assert not out.requires_grad
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: key_bias(x, sigma=0.5),
+    lambda x: sdpa_nadaraya_watson([[0.5]], x, Y),
+    lambda x: true_function(x),
+    lambda x: silverman(x),
+    lambda x: scott(x),
+], ids=["key_bias", "sdpa_nadaraya_watson", "true_function", "silverman", "scott"])
+def test_differentiable_functions_pass_the_gradient_through(call):
+    x = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+    out = call(x).sum()
+    (grad,) = torch.autograd.grad(out, x)
+    assert torch.isfinite(grad).all() and bool((grad != 0).any())
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.uint64])
+def test_unsigned_integers_of_every_width_are_read_like_uint8(dtype):
+    x = np.array([0, 1, 2, 3], dtype=dtype)
+    expected = nw(x.astype(np.int64), Y, Q, return_weights=False)
+    torch.testing.assert_close(nw(x, Y, Q, return_weights=False), expected)
+    torch.testing.assert_close(nw(X, Y, x[:2], return_weights=False),
+                               nw(X, Y, [0, 1], return_weights=False))
+    assert one_hot_labels(np.array([0, 2], dtype=dtype)).shape == (2, 3)
+
+
+@pytest.mark.parametrize("dtype", [torch.uint16, torch.uint32, torch.uint64])
+def test_unsigned_tensors_are_read_too(dtype):
+    x = torch.tensor([0, 1, 2, 3]).to(dtype)
+    torch.testing.assert_close(nw(x, Y, Q, return_weights=False), nw([0, 1, 2, 3], Y, Q,
+                                                                   return_weights=False))
+
+
+def test_uint64_beyond_int64_is_read_as_float64():
+    y = np.array([0, 2 ** 63 + 2 ** 11, 0, 0], dtype=np.uint64)
+    est = nw(X, y, [1.0], sigma=1e-3, return_weights=False)
+    assert est.dtype == torch.float64 and est.tolist() == [float(2 ** 63 + 2 ** 11)]
+
+
+def test_the_largest_seed_is_accepted():
+    assert make_data(n=3, seed=2 ** 64 - 1).x_train.shape == (3,)
+    assert random_unit_vectors(2, 2, seed=2 ** 64 - 1).shape == (2, 2)
 
 
 def test_empty_query_set_gives_empty_result():
