@@ -45,10 +45,13 @@ def _log_density_scale(kern: Kernel, sigma: torch.Tensor, d: int, n: int) -> flo
     return kern.log_normalizer(d) - math.log(n) - log_volume
 
 
-def _densities(q, x, values, kern, sig) -> torch.Tensor:
-    """``(c_d / (n ∏ σ)) Σ_i k_i v_i`` from validated tensors; the scale is applied in logs."""
+def _densities(q, x, values, kern, sig, *, log: bool = False) -> torch.Tensor:
+    """``(c_d / (n ∏ σ)) Σ_i k_i v_i`` (or its log) from validated tensors; the scale is applied
+    in logs, so that no dimension overflows it."""
     log_scale = _log_density_scale(kern, sig, x.shape[1], x.shape[0])
     sums = kernel_sums(q, x, values, sig, kern)
+    if log:  # log(0) = -inf where every kernel value underflows
+        return (sums.to(torch.float64).log() + log_scale).to(sums.dtype)
     if sums.dtype == torch.float64 and -700 < log_scale < 700:  # the usual case: one product
         dens = sums * math.exp(log_scale)
     else:  # log(0) = -inf gives exp(-inf) = 0, as it should
@@ -56,7 +59,7 @@ def _densities(q, x, values, kern, sig) -> torch.Tensor:
     if not bool(torch.isfinite(dens).all()):
         raise ValueError(f"sigma={_sigma_text(sig)} is too small for d = {x.shape[1]}: the density "
                          "exceeds the largest float (the normaliser is about "
-                         f"10^{log_scale / math.log(10):.0f}); use a larger sigma")
+                         f"10^{log_scale / math.log(10):.0f}); use a larger sigma, or log=True")
     return dens
 
 
@@ -64,7 +67,8 @@ def _sigma_text(sig: torch.Tensor):
     return sig.tolist() if sig.ndim else float(sig)
 
 
-def parzen_density(x_train, x_query, kernel="gaussian", sigma=1.0, *, device=None) -> torch.Tensor:
+def parzen_density(x_train, x_query, kernel="gaussian", sigma=1.0, *, log: bool = False,
+                   device=None) -> torch.Tensor:
     """Parzen-window (kernel) density estimate of the training inputs, at the queries.
 
     .. math::
@@ -86,14 +90,17 @@ def parzen_density(x_train, x_query, kernel="gaussian", sigma=1.0, *, device=Non
         kernel integrates to infinity and defines no density).
     sigma : float or array_like of shape (d,), default 1.0
         The width, one for all coordinates or one per coordinate.
+    log : bool, default False
+        Return ``log p̂`` (as scikit-learn's ``KernelDensity.score_samples``): finite in every
+        dimension where ``p̂`` itself exceeds the largest float (high d, small σ).
     device : str or torch.device, optional
         Where to compute; see :func:`nwlib.default_device`.
 
     Returns
     -------
     torch.Tensor, shape (m,)
-        Density values, non-negative. Far from every training point a Gaussian estimate may
-        underflow to 0.
+        Density values, non-negative (or their logs). Far from every training point a Gaussian
+        estimate may underflow to 0 (``-inf`` in logs).
 
     Raises
     ------
@@ -115,8 +122,9 @@ def parzen_density(x_train, x_query, kernel="gaussian", sigma=1.0, *, device=Non
     kern = get_kernel(kernel)
     data = v.read_data(device=device, points=("x_train", x_train), queries=("x_query", x_query),
                        sigma=("sigma", sigma), purpose="a density estimate")
+    log = v.check_bool(log, "log")
     ones = torch.ones(data.x.shape[0], 1, dtype=data.dtype, device=device)
-    return _densities(data.q, data.x, ones, kern, data.sigma)[:, 0]
+    return _densities(data.q, data.x, ones, kern, data.sigma, log=log)[:, 0]
 
 
 def one_hot_labels(labels, num_classes: int | None = None, *, n: int | None = None,

@@ -273,6 +273,54 @@ def test_bad_points_and_widths():
         parzen_density([0.0], [0.5], kernel="cosine")
 
 
+@pytest.mark.parametrize("kernel", DENSITY_KERNELS)
+@pytest.mark.parametrize("d", [341, 342, 771, 772, 2000])
+def test_high_dimension_densities_are_computed_in_log_space(kernel, d):
+    """Γ(d/2 + 1) overflows for d ≥ 342 (boxcar) and (2π)^(d/2) for d ≥ 772 (Gaussian): the scale
+    is applied in logs, so the density is finite where it is representable, a clear error
+    (naming sigma) where it is not, and its log (log=True) finite everywhere."""
+    kern = nwlib.get_kernel(kernel)
+    x = torch.zeros(3, d, dtype=F64)
+    q = torch.zeros(1, d, dtype=F64)
+    log_expected = kern.log_normalizer(d) + math.log(float(kern(0.0)))  # all 3 points at q
+    log_p = parzen_density(x, q, kernel, 1.0, log=True)
+    assert float(log_p[0]) == pytest.approx(log_expected, rel=1e-12)
+    if log_expected > math.log(torch.finfo(F64).max):
+        with pytest.raises(ValueError, match="sigma=1.0 is too small for d = .*log=True"):
+            parzen_density(x, q, kernel, 1.0)
+        return
+    p = parzen_density(x, q, kernel, 1.0)
+    assert torch.isfinite(p).all()
+    assert float(p[0]) == pytest.approx(math.exp(log_expected), rel=1e-9, abs=1e-320)
+
+
+def test_high_dimension_densities_with_per_coordinate_widths():
+    d = 800  # ∏ σ_j = 0.5^800 underflows to 0 in a float; its log does not
+    x = torch.zeros(2, d, dtype=F64)
+    p = parzen_density(x, x[:1], "gaussian", torch.full((d,), 0.5, dtype=F64))
+    log_expected = nwlib.get_kernel("gaussian").log_normalizer(d) + d * math.log(2)
+    assert float(p[0]) == pytest.approx(math.exp(log_expected), rel=1e-9)
+
+
+def test_labels_with_gaps_are_class_indices_up_to_a_bound():
+    # gaps are allowed (classes with no point) up to max(2n, 64) classes
+    assert joint_densities([0.0, 1.0], [0, 63], [0.5]).shape == (1, 64)
+    assert nw_classify([0.0, 1.0], [0, 5], [0.5]).shape == (1, 6)
+    with pytest.raises(ValueError, match="class index 64, .*65 classes for 2 distinct"):
+        one_hot_labels([0, 64])
+    # an explicit num_classes is taken at its word (within memory)
+    assert one_hot_labels([0, 64], num_classes=100).shape == (2, 100)
+
+
+def test_a_stray_label_is_refused_quickly_without_allocating():
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="np.unique"):
+        nw_classify([0.0, 1.0, 2.0], [0, 1, int(2e8)], [0.5])
+    assert time.perf_counter() - start < 5  # it took 75 s and 17 GB before
+
+
 # --- figures ----------------------------------------------------------------------------------
 
 def test_far_gaussian_values_flush_to_zero():

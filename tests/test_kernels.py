@@ -34,6 +34,20 @@ def test_normalizer_makes_a_density(name, d):
     assert mass * kern.normalizer(d) == pytest.approx(1, abs=2e-4)
 
 
+@pytest.mark.parametrize("name", ["gaussian", "boxcar", "triangular", "epanechnikov"])
+def test_log_normalizer_is_finite_in_every_dimension(name):
+    kern = get_kernel(name)
+    for d in (1, 2, 7):
+        assert kern.log_normalizer(d) == pytest.approx(math.log(kern.normalizer(d)), rel=1e-12)
+    for d in (342, 772, 10 ** 5):
+        assert math.isfinite(kern.log_normalizer(d))
+
+
+def test_normalizer_beyond_a_float_is_a_clear_error():
+    with pytest.raises(ValueError, match="'boxcar'.*d = 1000.*log_normalizer"):
+        get_kernel("boxcar").normalizer(1000)
+
+
 def test_constant_kernel_has_no_density():
     with pytest.raises(ValueError, match="does not integrate"):
         KERNELS["constant"].normalizer(1)
