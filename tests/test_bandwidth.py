@@ -9,7 +9,7 @@ import torch
 from _reference import DTYPES, data
 
 from nwlib import bandwidth
-from nwlib.bandwidth import loo_cv
+from nwlib.bandwidth import loo_cv, scott, silverman
 from nwlib.data import make_data
 
 
@@ -52,3 +52,15 @@ def test_loo_cv_compact_kernel_with_empty_windows_scores_inf():
     result = loo_cv([0.0, 1.0, 5.0], [1.0, 2.0, 3.0], [0.5, 10.0], kernel="boxcar")
     assert result.scores[0] == float("inf") and torch.isfinite(result.scores[1])
     assert result.best_sigma == 10.0
+
+
+@pytest.mark.parametrize("rule", [scott, silverman])
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 2.0 ** 1000])
+def test_rules_of_thumb_scale_with_the_data_at_any_magnitude(rule, scale):
+    """σ is proportional to the spread: finite on 1e200 coordinates (the variance itself would
+    overflow) and exact for a power-of-two scale."""
+    x = torch.tensor([[0.3, 1.0], [-1.2, 2.0], [0.7, 0.5], [2.1, -0.4]], dtype=torch.float64)
+    expected = rule(x) * scale
+    got = rule(x * scale)
+    assert torch.isfinite(got).all()
+    torch.testing.assert_close(got, expected, rtol=1e-14, atol=0)

@@ -30,3 +30,10 @@ def test_true_function_in_any_dimension():
     torch.testing.assert_close(true_function(points), true_function(x) + true_function(x.flip(0)))
     torch.testing.assert_close(true_function(x[:, None]), true_function(x))
     assert true_function(2).dtype == torch.get_default_dtype()
+
+
+def test_huge_noise_gives_finite_data_or_a_clear_error():
+    big = make_data(noise=1e300, dtype=torch.float64)
+    assert torch.isfinite(big.y_train).all() and float(big.y_train.abs().max()) > 1e299
+    with pytest.raises(ValueError, match="noise=1e\\+300 makes the data overflow torch.float32"):
+        make_data(noise=1e300)

@@ -1,5 +1,6 @@
 """nwlib.regression: nadaraya_watson by hand on small cases; invariants are in test_properties.py."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -81,3 +82,17 @@ def test_integer_inputs_become_default_float():
     y_hat, _ = nwlib.nadaraya_watson([0, 1, 2], [0, 1, 2], [1])
     assert y_hat.dtype == torch.get_default_dtype()  # nothing floating: torch's default
     assert y_hat.item() == pytest.approx(1.0)
+
+
+def test_an_overflowing_callable_kernel_is_not_reported_as_an_empty_window():
+    """Kernel sums that overflow are the kernel's scale, not a window without points: the error
+    says so, and no "no training point inside the window" warning is given."""
+    x, y = torch.tensor([0.0, 1.0, 2.0]), torch.tensor([0.0, 1.0, 4.0]) * 1e4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="too large for torch.float32.*divide it by a constant"):
+            nwlib.nadaraya_watson(x, y, torch.tensor([0.5]), kernel=lambda u: torch.exp(85 - u))
+    # divided by its constant e^85, the same kernel works
+    est = nwlib.nadaraya_watson(x, y, torch.tensor([0.5]), kernel=lambda u: torch.exp(-u),
+                          return_weights=False)
+    assert torch.isfinite(est).all()
