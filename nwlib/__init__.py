@@ -12,6 +12,7 @@ module             what it holds
 ``density``        Parzen windows and Nadaraya–Watson classification (exercise 1)
 ``sphere``         the unit sphere and dot-product attention (exercise 3)
 ``consistency``    how fast the width should shrink: the rate experiment (exercise 4)
+``rates``          the theory's rates of convergence and log–log fits
 ``data``           the book's data, ``f(x) = 2 sin x + x`` with noise
 ``plot``           the figures
 ``widgets``        the interactive explorers (imported on first use: needs ipywidgets)
@@ -35,7 +36,7 @@ __all__ = ["default_device", "to_numpy", "KERNELS", "Kernel", "get_kernel", "ker
            "parzen_density", "joint_densities", "nw_classify", "one_hot_labels"]
 __version__ = "0.1.0"
 
-_LAZY = {"plot", "widgets", "learning", "consistency"}  # matplotlib, ipywidgets, tqdm: load on use
+_LAZY = {"plot", "widgets", "learning", "consistency", "rates"}  # matplotlib, ipywidgets, tqdm: load on use
 
 
 def __getattr__(name):

@@ -1,7 +1,8 @@
 """Argument checks for the public edge of nwlib: one place, clear messages.
 
 Every message names the argument, says what was wrong and what is expected. Checks run once, where
-a public function receives its arguments; the numerical core assumes valid tensors.
+a public function receives its arguments; the numerical core assumes valid tensors. Data arrays
+are read by one function, :func:`read_data`; scalars and options by the ``check_*`` functions.
 
 How inputs are reconciled (containers, dtypes, devices, values) is described in CONTRIBUTING.md.
 A wrong type is a TypeError; a value out of range (NaN included) a ValueError.

@@ -80,7 +80,9 @@ def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
     Notes
     -----
     The dtype is the widest floating dtype of the inputs (float64 if any is float64), else
-    float32. Every input is moved to the computing device.
+    float32. Every input is moved to the computing device. Inputs that require grad are read as
+    constants: the blocked sums run without autograd, so the results carry no gradient (for a
+    differentiable estimate use :func:`nwlib.core.attention_weights`).
 
     References
     ----------
