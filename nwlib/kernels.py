@@ -252,7 +252,8 @@ def _from_callable(fn: Callable) -> Kernel:
         return values
 
     # Try it once on a few distances (0 included), so a broken callable fails here, at the edge.
-    profile_sq(torch.tensor([0.0, 0.25, 1.0, 4.0, 100.0], dtype=torch.get_default_dtype()))
+    # In float64, so that a kernel whose values only float64 holds is not refused for float32's sake.
+    profile_sq(torch.tensor([0.0, 0.25, 1.0, 4.0, 100.0], dtype=torch.float64))
     return Kernel(name, profile_sq, None, math.inf, f"{name}(u)", custom=True)
 
 

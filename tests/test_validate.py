@@ -240,7 +240,8 @@ CASES = [
                 kernel=lambda u: torch.exp(85 - u)), ValueError,
      ["kernel callable", "too large", "float32", "divide it by a constant"]),
     ("kernel callable, too large for float32",
-     lambda: get_kernel(lambda u: torch.exp(100 - u.double())), ValueError,
+     lambda: nw(torch.tensor(X), torch.tensor(Y), torch.tensor(Q),
+                kernel=lambda u: torch.exp(100 - u.double())), ValueError,
      ["kernel callable", "too large for torch.float32"]),
     # the rate experiment: a truth to measure against
     ("oracle_study NaN target",
@@ -294,6 +295,14 @@ def test_bad_input_is_refused_before_any_torch_error(call, exc, fragments):
         call()
     origin = Path(str(info.traceback[-1].path))
     assert origin.parent.name == "nwlib", f"raised from {origin}, not by nwlib's checks"
+
+
+def test_a_kernel_with_values_only_float64_holds_works_on_float64_data():
+    """get_kernel tries a callable in float64, so it is not refused for float32's sake."""
+    huge = get_kernel(lambda u: 1e300 * torch.exp(-u ** 2 / 2))
+    x = torch.tensor(X, dtype=torch.float64)
+    torch.testing.assert_close(nw(x, Y, Q, kernel=huge, return_weights=False),
+                               nw(x, Y, Q, return_weights=False))
 
 
 def test_kernel_callable_is_checked_where_it_is_passed():

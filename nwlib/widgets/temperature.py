@@ -122,7 +122,7 @@ class TemperatureExplorer(Explorer):
         stops = v.check_increasing(temperatures, "temperatures", positive=True)
         tau = _check_start(temperature, "temperature", width=False)
         n = v.check_positive_int(n, "n")
-        seed = v.check_positive_int(seed, "seed", minimum=0)
+        seed = v.check_seed(seed)
         max_n = v.check_positive_int(max_n, "max_n", minimum=2)
         query_deg = v.check_number(query_deg, "query_deg")
         figure = TemperatureFigure(_circle(n, seed))
