@@ -282,6 +282,12 @@ def test_plot_fields_and_regions():
     lo, hi = panels[2].images[0].get_clim()
     assert lo == -hi
     assert len(panels[2].collections) >= 1 + 2  # the zero contour and the two classes of points
+    # a signed field's sign has its class's colour: y = +1 (blue points) on blue, y = −1 on red
+    image, dots = panels[2].images[0], panels[2].collections[-2:]
+    for value, dot in zip((lo, hi), dots):
+        background = np.array(image.cmap(image.norm(value))[:3])
+        point = np.array(matplotlib.colors.to_rgb(dot.get_facecolor()[0]))
+        assert np.argmax(background) == np.argmax(point), (value, background, point)
     plt.close(fig)
     fig = plot_regions_2d(gx, gy, {"r": J.argmax(1)}, x, labels)
     (ax,) = fig.axes

@@ -101,7 +101,8 @@ def plot_fields_2d(grid_x, grid_y, fields: Mapping[str, object], points=None, la
         for a, (title, z) in zip(axes, maps.items()):
             if title in signed:
                 top = float(np.nanmax(np.abs(z))) or 1.0
-                image = a.imshow(z, origin="lower", extent=extent, aspect="auto", cmap="RdBu_r",
+                # RdBu: positive blue, negative red, as the classes' own colours (y = +1 blue)
+                image = a.imshow(z, origin="lower", extent=extent, aspect="auto", cmap="RdBu",
                                  norm=TwoSlopeNorm(0.0, -top, top))
                 a.contour(gx, gy, z, levels=[0.0], colors="k", linewidths=1.2)
             else:
