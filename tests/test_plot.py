@@ -119,6 +119,9 @@ def test_plots_have_labelled_axes(book):
     assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["training $(k_i, v_i)$", "true $f$", "estimate $\\hat f(q)$"]
+    fig = plot.plot_width_scores([0.1, 0.3], {"loo": [2.0, 1.0]}, ylabel="loss")
+    assert fig.axes[0].get_xlabel() == "width σ" and fig.axes[0].get_ylabel() == "loss"
+    assert plot.plot_width_scores([0.1, 0.3], {"loo": [2.0, 1.0]}).axes[0].get_ylabel() == "score"
 
 
 def test_default_kernels_come_from_the_registry():

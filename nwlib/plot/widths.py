@@ -195,7 +195,7 @@ def plot_rates(studies: Mapping[str, object], theory: Mapping[str, tuple[float, 
 
 
 def plot_width_scores(sigmas, curves: Mapping[str, object], marks: Mapping[str, float] | None = None,
-                      *, ax=None):
+                      *, ylabel: str = "score", ax=None):
     """Curves over a grid of widths (log–log), with chosen widths marked as vertical lines.
 
     Parameters
@@ -204,6 +204,8 @@ def plot_width_scores(sigmas, curves: Mapping[str, object], marks: Mapping[str, 
     curves : mapping of label to array_like of shape (S,)
         E.g. the leave-one-out score and the error against the true function.
     marks : mapping of label to width, optional
+    ylabel : str, default "score"
+        What the curves measure (they share the y-axis).
     ax : matplotlib Axes, optional
 
     Returns
@@ -225,6 +227,7 @@ def plot_width_scores(sigmas, curves: Mapping[str, object], marks: Mapping[str, 
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("width σ")
+        ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, which="both")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
     return ax.figure
