@@ -448,3 +448,19 @@ def test_empty_input_is_refused_naming_the_argument(name, call):
     with pytest.raises(ValueError, match=f"{name} is empty"):
         call()
     assert not plt.get_fignums()  # no empty figure left behind
+
+
+def test_width_scores_stacked_gives_each_curve_its_panel():
+    sig, curves = [0.1, 0.3, 1.0], {"loo": [3.0, 1.0, 2.0], "mse": [0.5, 0.2, 0.4]}
+    fig = plot.plot_width_scores(sig, curves, {"best": 0.3}, stacked=True)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loo", "mse"]
+    assert all(ax.get_yscale() == "linear" and ax.get_xscale() == "log" for ax in fig.axes)
+    assert fig.axes[-1].get_xlabel() == "width σ"
+    assert all(any(line.get_label() == "best: σ = 0.3" for line in ax.get_lines()) for ax in fig.axes)
+    assert [t.get_text() for t in fig.axes[-1].get_legend().get_texts()] == ["best: σ = 0.3"]
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip()]
+    assert min(sizes) >= 9.5
+    given, axes = plt.subplots(2, 1)
+    assert plot.plot_width_scores(sig, curves, stacked=True, ax=axes) is given
+    with pytest.raises(ValueError, match="ax must be 2"):
+        plot.plot_width_scores(sig, curves, stacked=True, ax=axes[0])

@@ -100,6 +100,16 @@ def _stacked_pair(ax, height: float):
     return fig, tuple(axes)
 
 
+def _stacked_panels(ax, count: int, height: float):
+    """The figure and ``count`` panels, one above the other sharing x: ``ax`` if given, else new."""
+    given = _given_axes(ax, count)
+    if given:
+        return given[0].figure, given
+    fig, axes = plt.subplots(count, 1, figsize=(FIG_WIDTH, height), sharex=True, squeeze=False,
+                             layout="constrained")
+    return fig, list(axes[:, 0])
+
+
 def _figure_legend(fig, axes, handles=None, ncol: int = 3):
     handles = handles if handles is not None else axes[0].get_legend_handles_labels()[0]
     if fig.get_layout_engine() is not None and len(axes) > 1:

@@ -13,7 +13,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..device import to_numpy
-from ._layout import _nonempty, _nonempty_array, _nonempty_items, _one_axes, _stacked_pair
+from ._layout import (
+    _nonempty,
+    _nonempty_array,
+    _nonempty_items,
+    _one_axes,
+    _stacked_pair,
+    _stacked_panels,
+)
 from .style import series_style, styled
 
 __all__ = ["plot_width_learning", "plot_width_choices", "plot_error_curves", "plot_rates",
@@ -195,8 +202,12 @@ def plot_rates(studies: Mapping[str, object], theory: Mapping[str, tuple[float, 
 
 
 def plot_width_scores(sigmas, curves: Mapping[str, object], marks: Mapping[str, float] | None = None,
-                      *, ylabel: str = "score", ax=None):
-    """Curves over a grid of widths (log–log), with chosen widths marked as vertical lines.
+                      *, ylabel: str = "score", stacked: bool = False, ax=None):
+    """Curves over a grid of widths, with chosen widths marked as vertical lines.
+
+    By default the curves share one log–log panel. With ``stacked=True`` each curve gets its own
+    panel (linear y, labelled with the curve's name), one above the other on the shared log x
+    axis, so that a curve's shallow valleys are not flattened by another curve's range.
 
     Parameters
     ----------
@@ -204,9 +215,12 @@ def plot_width_scores(sigmas, curves: Mapping[str, object], marks: Mapping[str, 
     curves : mapping of label to array_like of shape (S,)
         E.g. the leave-one-out score and the error against the true function.
     marks : mapping of label to width, optional
+        Drawn on every panel.
     ylabel : str, default "score"
-        What the curves measure (they share the y-axis).
-    ax : matplotlib Axes, optional
+        What the curves measure, when they share one panel.
+    stacked : bool, default False
+        One panel per curve.
+    ax : matplotlib Axes, or one per curve with ``stacked=True``, optional
 
     Returns
     -------
@@ -215,20 +229,32 @@ def plot_width_scores(sigmas, curves: Mapping[str, object], marks: Mapping[str, 
     sig = _nonempty_array(sigmas, "sigmas")
     curves = _nonempty_items(curves, "curves", "{label: one value per width of sigmas}")
     with styled():
-        ax = _one_axes(ax, height=3.6)
+        if stacked:
+            fig, axes = _stacked_panels(ax, len(curves), height=1.6 + 1.7 * len(curves))
+        else:
+            axes = [_one_axes(ax, height=3.6)]
+            fig = axes[0].figure
         for c, (label, curve) in enumerate(curves.items()):
             style = series_style(c)
-            ax.plot(sig, curve, color=style["color"], ls=style["linestyle"], lw=1.8, label=label)
+            axes[c if stacked else 0].plot(sig, curve, color=style["color"], ls=style["linestyle"],
+                                           lw=1.8, label=label)
         offset = len(curves)  # the marks go on with the series after the curves
-        for k, (label, width) in enumerate((marks or {}).items()):
-            style = series_style(k + offset)
-            ax.axvline(float(width), ls=style["linestyle"], color=style["color"], lw=1.2,
-                       label=f"{label}: σ = {float(width):.3g}")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("width σ")
-        ax.set_ylabel(ylabel)
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
-    return ax.figure
-
+        for a in axes:
+            for k, (label, width) in enumerate((marks or {}).items()):
+                style = series_style(k + offset)
+                a.axvline(float(width), ls=style["linestyle"], color=style["color"], lw=1.2,
+                          label=f"{label}: σ = {float(width):.3g}")
+            a.set_xscale("log")
+            a.grid(alpha=0.3, which="both")
+        if stacked:
+            for a, label in zip(axes, curves):
+                a.set_ylabel(label)
+        else:
+            axes[0].set_yscale("log")
+            axes[0].set_ylabel(ylabel)
+        axes[-1].set_xlabel("width σ")
+        # stacked: the y labels name the curves, so the legend lists the marks
+        handles = axes[0].get_legend_handles_labels()[0][1:] if stacked else None
+        axes[-1].legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.3 if stacked else -0.2),
+                        ncol=1)
+    return fig
