@@ -67,7 +67,7 @@ def test_headings_inside_a_gated_solution(tmp_path):
     assert re.search(r"<h2>A real section", html[html.index("After the solution"):])
 
 
-@pytest.mark.parametrize("name", ["exercise_1", "exercise_3", "exercise_4"])
+@pytest.mark.parametrize("name", ["exercise_1", "exercise_2", "exercise_3", "exercise_4"])
 def test_solutions_have_sub_headings(name):
     page = next((p for p in PAGES if p.stem == name), None)
     if page is None:
