@@ -41,12 +41,14 @@ from . import _validate as v
 from .data import true_function
 from .device import default_device
 from .kernels import get_kernel
+from .local import estimates_over_widths as _local_linear_over_widths
 from .rates import boundary_slopes, loglog_slope, theory_slopes
 
 __all__ = ["theory_slopes", "boundary_slopes", "loglog_slope", "design_queries",
-           "error_curve", "oracle_study", "RateStudy", "QUERY_REGIONS"]
+           "error_curve", "oracle_study", "RateStudy", "QUERY_REGIONS", "ESTIMATORS"]
 
 QUERY_REGIONS = ("interior", "all", "edge")
+ESTIMATORS = ("nadaraya_watson", "local_linear")
 
 
 def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: float = 1.0,
@@ -259,7 +261,8 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
                  num_queries: int = 200, margin: float = 1.0, noise: float = 1.0,
                  low: float = 0.0, high: float = 5.0, target: Callable | None = None,
                  kernel="gaussian", seed: int = 0, dtype: torch.dtype = torch.float32,
-                 progress: bool | None = False, device=None) -> RateStudy:
+                 progress: bool | None = False, estimator: str = "nadaraya_watson",
+                 device=None) -> RateStudy:
     """Oracle widths and their errors for growing n: the experiment behind the rates.
 
     For each sample size ``n`` and each of ``seeds`` repetitions: draw ``x_i ~ U([low, high]^d)``,
@@ -296,6 +299,9 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
         the bytes; its rounding (about 1e-7 relative) is far below the errors measured.
     progress : bool or None, default False
         A progress bar over the data sets (None: only if the run exceeds two seconds).
+    estimator : {"nadaraya_watson", "local_linear"}, default "nadaraya_watson"
+        The estimate whose error is measured (:func:`nwlib.local_linear` for the second; use
+        float64 with it, and widths too small to fit a line count as NaN errors).
     device : str or torch.device, optional
 
     Returns
@@ -339,6 +345,9 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
     kern = get_kernel(kernel)
     dtype = v.check_dtype(dtype)
     v.check_magnitude(torch.tensor([low, high], dtype=torch.float64), "low and high", d, dtype)
+    v.check_choice(estimator, "estimator", ESTIMATORS)
+    over_widths = (_estimates_over_widths if estimator == "nadaraya_watson"
+                   else _local_linear_over_widths)
     f64 = torch.float64
     grid = (torch.exp(torch.linspace(math.log(0.01), math.log(3.0), 48, dtype=f64)) if sigmas is None
             else v.check_widths(sigmas, device="cpu", dtype=f64))
@@ -373,7 +382,7 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
                     eps = noise * torch.randn(n, generator=gen, dtype=f64)
                     y = _target_values(target, x, "target(x)") + eps
                     x, y = x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
-                    est = _estimates_over_widths(x, y, q, sig_dev, kern, _engine.CPU_BLOCK_ELEMENTS)
+                    est = over_widths(x, y, q, sig_dev, kern, _engine.CPU_BLOCK_ELEMENTS)
                     errors[a, r] = ((est - truth_q) ** 2).mean(dim=1).to(device="cpu", dtype=f64)
                     bar.update(1)
 
