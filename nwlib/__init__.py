@@ -8,6 +8,7 @@ module             what it holds
 ``kernels``        the kernels, as functions of the scaled distance, and their registry
 ``regression``     :func:`nadaraya_watson`: attention pooling with a fixed kernel
 ``local``          :func:`local_linear`: attention that fits a line (beyond the section)
+``adaptive``       a width per query: the k nearest keys, k by leave-one-out
 ``bandwidth``      widths: Scott's and Silverman's rules, leave-one-out cross-validation
 ``learning``       widths learned by stochastic gradient descent (exercise 2)
 ``density``        Parzen windows and Nadaraya–Watson classification (exercise 1)
@@ -23,7 +24,8 @@ module             what it holds
 """
 import importlib
 
-from . import bandwidth, core, data, density, kernels, local, regression, sphere  # noqa: F401 (nwlib.<module>)
+from . import adaptive, bandwidth, core, data, density, kernels, local, regression, sphere  # noqa: F401 (nwlib.<module>)
+from .adaptive import knn_widths, loo_knn
 from .bandwidth import LOOResult, loo_cv, scott, silverman
 from .data import make_data, true_function
 from .density import joint_densities, nw_classify, one_hot_labels, parzen_density
@@ -33,7 +35,7 @@ from .local import local_linear
 from .regression import nadaraya_watson
 
 __all__ = ["default_device", "to_numpy", "KERNELS", "Kernel", "get_kernel", "kernel_names",
-           "nadaraya_watson", "local_linear",
+           "nadaraya_watson", "local_linear", "knn_widths", "loo_knn",
            "make_data", "true_function", "scott", "silverman", "loo_cv", "LOOResult",
            "parzen_density", "joint_densities", "nw_classify", "one_hot_labels"]
 __version__ = "0.1.0"

@@ -210,14 +210,16 @@ def _is_bool(value) -> bool:
 
 
 def check_sigma(sigma, d: int, *, device, dtype, name: str = "sigma",
-                width: bool = True) -> torch.Tensor:
-    """Return σ as a tensor of shape () or (d,), positive and finite.
+                width: bool = True, queries: int | None = None) -> torch.Tensor:
+    """Return σ as a tensor of shape () or (d,), positive and finite; or (m, 1), one per query.
 
     ``width`` says whether the value is a kernel width (the message then suggests one); other
-    callers check a positive scale, e.g. a temperature, the same way.
+    callers check a positive scale, e.g. a temperature, the same way. With ``queries = m``, a
+    2-D ``sigma`` of shape (m, 1) is one width per query (the balloon estimator).
     """
     expected = "a positive finite number" + (" (the kernel width)" if width else "") + (
-        f" or {d} of them, one per coordinate" if d > 1 else "")
+        f" or {d} of them, one per coordinate" if d > 1 else "") + (
+        f", or one per query, shape ({queries}, 1)" if queries is not None else "")
     if _is_bool(sigma):  # True would read as 1.0: a flag passed where a width belongs
         raise TypeError(f"{name} must be {expected}, got the bool {_short(sigma)}")
     if isinstance(sigma, numbers.Real):
@@ -235,6 +237,8 @@ def check_sigma(sigma, d: int, *, device, dtype, name: str = "sigma",
     if sigma is None or isinstance(sigma, _NOT_ARRAYS):
         raise TypeError(f"{name} must be {expected}, got {_describe(sigma)}")
     t = raw_tensor(sigma, name)
+    if queries is not None and t.ndim == 2:
+        return _query_widths(t, queries, device=device, dtype=dtype, name=name)
     if t.ndim > 1 or (t.ndim == 1 and t.numel() not in (1, d)):
         raise ValueError(f"{name} must be {expected}; got {t.numel()} value(s) of shape "
                          f"{tuple(t.shape)} for data with d = {d} coordinate(s)")
@@ -244,6 +248,22 @@ def check_sigma(sigma, d: int, *, device, dtype, name: str = "sigma",
     info = torch.finfo(dtype)
     t = t.to(torch.float64).clamp(info.tiny, info.max).to(dtype)
     return t.reshape(()) if t.numel() == 1 else t
+
+
+def _query_widths(t: torch.Tensor, m: int, *, device, dtype, name: str) -> torch.Tensor:
+    """One width per query: ``t`` of shape (m, 1), positive and finite, as a tensor (m, 1)."""
+    if tuple(t.shape) != (m, 1):
+        raise ValueError(f"{name} of shape {tuple(t.shape)}: one width per query needs shape "
+                         f"({m}, 1) for {m} queries (for example nwlib.adaptive.knn_widths("
+                         "x_train, x_query, k)); one width is a number, one per coordinate "
+                         "shape (d,)")
+    t = t.to(device=device, dtype=torch.float64)
+    bad = ~torch.isfinite(t) | (t <= 0)
+    if bool(bad.any()):
+        raise ValueError(f"{name} must hold positive finite widths, one per query; "
+                         f"{int(bad.sum())} are not: {_short(t[bad].tolist())}")
+    info = torch.finfo(dtype)
+    return t.clamp(info.tiny, info.max).to(dtype)
 
 
 def check_widths(sigmas, *, device, dtype, name: str = "sigmas") -> torch.Tensor:
@@ -366,7 +386,8 @@ class Data:
     """Validated data of one call (:func:`read_data`); fields not asked for are None.
 
     x : (n, d) points (training inputs, keys); y : (n, k) values; q : (m, d) queries;
-    sigma : () or (d,) width; extras : further arrays, each flattened; dtype : the common dtype;
+    sigma : () or (d,) width, or (m, 1) with per_query; extras : further arrays, each flattened;
+    dtype : the common dtype;
     y_1d : whether the values were given as one value per point (shape (n,)).
     """
 
@@ -380,14 +401,16 @@ class Data:
 
 
 def read_data(*, device, points=None, values=None, queries=None, sigma=None, extras=(),
-              d=None, dtype=None, purpose: str = "the estimate", magnitude: bool = True) -> Data:
+              d=None, dtype=None, purpose: str = "the estimate", magnitude: bool = True,
+              per_query: bool = False) -> Data:
     """The one reader of nwlib's data: every public function reads its arrays here.
 
     Arrays come as ``(name, value)`` pairs, the name being the caller's argument name, so that
     messages name what the user passed. ``points`` (n, d): training inputs or keys, non-empty;
     ``values`` (n, k): one row per point; ``queries`` (m, d): in the points' space (or of
     dimension ``d = (name, int)`` without points); ``sigma``: see :func:`check_sigma`;
-    ``extras``: further arrays (e.g. the truth at the queries), flattened. All are finite and
+    ``extras``: further arrays (e.g. the truth at the queries), flattened; with ``per_query``,
+    ``sigma`` may also be one width per query, shape (m, 1). All are finite and
     in one dtype (the widest floating one, :func:`common_dtype`, unless ``dtype`` is given) on
     ``device`` (None: where the points are); with ``magnitude``, points and queries are small
     enough that squared distances do not overflow. ``purpose`` says what needs the points.
@@ -438,7 +461,8 @@ def read_data(*, device, points=None, values=None, queries=None, sigma=None, ext
         if magnitude:
             check_magnitude(q, qname, dim)
     if sigma is not None:
-        sig = check_sigma(sigma[1], dim, device=device, dtype=dtype, name=sigma[0])
+        sig = check_sigma(sigma[1], dim, device=device, dtype=dtype, name=sigma[0],
+                          queries=q.shape[0] if per_query and q is not None else None)
     more = []
     for name, _ in extras:
         t = raw[name].to(device=device, dtype=dtype).reshape(-1)

@@ -28,6 +28,7 @@ import torch
 
 from . import _engine
 from . import _validate as v
+from ._memory import check_weight_memory
 from .device import default_device
 from .kernels import get_kernel
 
@@ -110,8 +111,9 @@ def local_linear(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
         Query points.
     kernel : str or callable, default "gaussian"
         A name from :func:`nwlib.kernel_names` or a callable ``k(u)`` of the scaled distance.
-    sigma : float or array_like of shape (d,), default 1.0
-        The width, as in :func:`nwlib.nadaraya_watson`.
+    sigma : float or array_like of shape (d,) or (m, 1), default 1.0
+        The width, as in :func:`nwlib.nadaraya_watson`: one, one per coordinate, or one per
+        query (shape (m, 1); see :func:`nwlib.adaptive.knn_widths`).
     return_weights : bool, default True
         Also return the (m, n) equivalent weights ``w_i(q)``. With ``False`` the weights are never
         stored: the moments are kernel sums computed in blocks of queries (memory
@@ -154,15 +156,15 @@ def local_linear(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
     """
     device = default_device(device)
     kern = get_kernel(kernel)
-    x, y, y_1d, dtype, (q_raw,) = v.training_set(x_train, y_train, device=device,
-                                                 extra=[("x_query", x_query)])
-    q, _ = v.query_points(q_raw, x.shape[1], device=device, dtype=dtype)
-    sig = v.check_sigma(sigma, x.shape[1], device=device, dtype=dtype)
+    data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
+                       queries=("x_query", x_query), sigma=("sigma", sigma),
+                       purpose="local-linear regression", per_query=True)
+    x, y, q, sig, y_1d = data.x, data.y, data.q, data.sigma, data.y_1d
     return_weights = v.check_bool(return_weights, "return_weights")
     if block_size is not None:
         block_size = v.check_positive_int(block_size, "block_size")
     n, m, d, k = x.shape[0], q.shape[0], x.shape[1], y.shape[1]
-    v.check_weight_memory(m, n, dtype, return_weights, device=device)
+    check_weight_memory(m, n, x.dtype, return_weights, device=x.device)
     with torch.no_grad():
         centre = x.mean(dim=0)
         sums = _engine.kernel_sums(q, x, moment_values(x, y, centre), kern, sigma=sig,
@@ -170,7 +172,8 @@ def local_linear(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
         est, g, mu, singular = fit_from_sums(sums.value_sums()[0], sums.den[0], q, centre, k)
         count = int(singular.sum())
         if count:
-            _warn_singular(count, m, d, sig.tolist() if sig.ndim else float(sig))
+            _warn_singular(count, m, d, "one per query" if sig.ndim == 2
+                           else sig.tolist() if sig.ndim else float(sig))
         weights = None
         if return_weights:
             alpha = sums.weights

@@ -49,8 +49,10 @@ def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
         Query points, in the same space as ``x_train``.
     kernel : str or callable, default "gaussian"
         A name from :func:`nwlib.kernel_names` or a callable ``k(u)`` of the scaled distance.
-    sigma : float or array_like of shape (d,), default 1.0
-        The width: one positive number, or one per coordinate (then ``u = ‖(q − x) / σ‖``).
+    sigma : float or array_like of shape (d,) or (m, 1), default 1.0
+        The width: one positive number; one per coordinate, shape (d,) (then
+        ``u = ‖(q − x) / σ‖``); or one per query, shape (m, 1) (``u = ‖q_a − x‖ / σ_a``, the
+        balloon estimator; :func:`nwlib.adaptive.knn_widths` computes the k-nearest-key widths).
     return_weights : bool, default True
         Return the (m, n) attention matrix too (the book's behaviour). With ``False`` only the
         estimates are returned and the weights are never stored: queries are processed in blocks,
@@ -104,7 +106,7 @@ def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
     # the queries take part in choosing the dtype: the widest floating dtype of the data wins
     data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
                        queries=("x_query", x_query), sigma=("sigma", sigma),
-                       purpose="Nadaraya–Watson")
+                       purpose="Nadaraya–Watson", per_query=True)
     v.check_choice(empty, "empty", EMPTY_POLICIES)
     return_weights = v.check_bool(return_weights, "return_weights")
     if block_size is not None:
@@ -126,6 +128,7 @@ def _estimate(x, y, q, kern, sig, *, return_weights, empty, block_size=None):
         empty_rows = ~torch.isfinite(est[:, 0]) if q.shape[0] else est[:, 0].bool()
         if bool((sums.den[0][empty_rows] != 0).any()):  # not an empty window: an overflow
             raise ValueError(_too_large(kern.name, x.dtype))
-        sigma_text = sig.tolist() if sig.ndim else float(sig)
+        sigma_text = ("one per query" if sig.ndim == 2 else sig.tolist() if sig.ndim
+                      else float(sig))
         _engine.fill_empty(est, weights, empty_rows, q, x, y, empty, sigma_text)
     return est, weights

@@ -15,9 +15,10 @@ import numpy as np
 from matplotlib.colors import SymLogNorm
 from matplotlib.patches import Patch
 
-from .device import to_numpy
-from .plot import COLOURS, FIG_WIDTH, LINESTYLES, MARKERS, cell_edges
-from .plot import _styled as styled
+from ..device import to_numpy
+from ._layout import _nonempty, _nonempty_items
+from .artists import cell_edges
+from .style import FIG_WIDTH, series_style, styled
 
 __all__ = ["signed_weight_norm", "signed_weight_cmap", "use_signed_sqrt_axis",
            "plot_equivalent_weights", "plot_weight_rows", "plot_edge_bias", "plot_local_errors"]
@@ -74,8 +75,7 @@ def plot_equivalent_weights(weights: Mapping[str, object], x_train, x_query):
     -------
     matplotlib.figure.Figure
     """
-    if not weights:
-        raise ValueError("nothing to plot: weights is empty; pass a mapping of label to (m, n) matrix")
+    _nonempty(weights, "weights", "a mapping of label to an (m, n) weight matrix")
     xs, qs = to_numpy(x_train).reshape(-1), to_numpy(x_query).reshape(-1)
     kcol, qrow = np.argsort(xs, kind="stable"), np.argsort(qs, kind="stable")
     kx, qy = xs[kcol], qs[qrow]
@@ -117,8 +117,7 @@ def plot_weight_rows(x_train, rows: Mapping[str, object], *, query: float | None
     -------
     matplotlib.figure.Figure
     """
-    if not rows:
-        raise ValueError("nothing to plot: rows is empty; pass a mapping of label to (n,) weights")
+    rows = _nonempty_items(rows, "rows", "a mapping of label to one query's (n,) weights")
     xs = to_numpy(x_train).reshape(-1)
     gap = 0.12 * (np.ptp(xs) / max(xs.size, 1))
     with styled():
@@ -127,11 +126,11 @@ def plot_weight_rows(x_train, rows: Mapping[str, object], *, query: float | None
         use_signed_sqrt_axis(ax, low, high)
         for c, (label, row) in enumerate(rows.items()):
             at = xs + (c - (len(rows) - 1) / 2) * gap
-            w = to_numpy(row).reshape(-1)
-            ax.vlines(at, 0, w, color=COLOURS[c], lw=1.6, linestyles=LINESTYLES[c])
-            ax.plot(at, w, MARKERS[c], color=COLOURS[c], ms=3.5, label=label)
+            style = series_style(c)
+            ax.vlines(at, 0, row, color=style["color"], lw=1.6, linestyles=style["linestyle"])
+            ax.plot(at, row, style["marker"], color=style["color"], ms=3.5, label=label)
         if query is not None:
-            ax.axvline(query, color=COLOURS[2], ls=":", lw=1.2, label="query $q$")
+            ax.axvline(query, color="black", ls=":", lw=1.2, label="query $q$")
         ax.set_xlabel("key $k_i$")
         ax.set_ylabel("weight\n(signed √ scale)")
         ax.legend(loc="upper right")
@@ -146,17 +145,17 @@ def plot_edge_bias(hs, biases: Mapping[str, object], slopes: Mapping[str, float]
     -------
     matplotlib.figure.Figure
     """
-    if not biases:
-        raise ValueError("nothing to plot: biases is empty; pass a mapping of label to values")
+    biases = _nonempty_items(biases, "biases", "a mapping of label to one bias per width")
     h = to_numpy(hs).reshape(-1).astype(float)
     with styled():
         if ax is None:
             _, ax = plt.subplots(figsize=(FIG_WIDTH, 3.0), layout="constrained")
         for c, (label, b) in enumerate(biases.items()):
-            b = np.abs(to_numpy(b).reshape(-1))
-            ax.plot(h, b, "-", marker=MARKERS[c], color=COLOURS[c], label=label)
+            b = np.abs(b)
+            style = series_style(c)
+            ax.plot(h, b, "-", marker=style["marker"], color=style["color"], label=label)
             if slopes and label in slopes:
-                ax.plot(h, b[0] * (h / h[0]) ** slopes[label], "--", color=COLOURS[c], lw=1,
+                ax.plot(h, b[0] * (h / h[0]) ** slopes[label], "--", color=style["color"], lw=1,
                         label=f"slope {slopes[label]:g}")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -178,15 +177,14 @@ def plot_local_errors(x_query, errors: Mapping[str, object], x_train=None, *, ax
     -------
     matplotlib.figure.Figure
     """
-    if not errors:
-        raise ValueError("nothing to plot: errors is empty; pass a mapping of label to values")
+    errors = _nonempty_items(errors, "errors", "a mapping of label to one error per query")
     q = to_numpy(x_query).reshape(-1)
     with styled():
         if ax is None:
             _, ax = plt.subplots(figsize=(FIG_WIDTH, 3.0), layout="constrained")
         for c, (label, e) in enumerate(errors.items()):
-            ax.plot(q, to_numpy(e).reshape(-1), color=COLOURS[c], ls=LINESTYLES[c], lw=1.8,
-                    label=label)
+            style = series_style(c)
+            ax.plot(q, e, color=style["color"], ls=style["linestyle"], lw=1.8, label=label)
         ax.set_yscale("log")
         if x_train is not None:
             xs = to_numpy(x_train).reshape(-1)
