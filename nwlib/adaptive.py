@@ -38,6 +38,9 @@ from .kernels import get_kernel
 
 __all__ = ["knn_widths", "loo_knn", "KnnLOOResult"]
 
+# Widths are this many roundings wider than the k-th distance (see _kth_distances).
+_WIDEN = 8
+
 
 def _kth_distances(q: torch.Tensor, x: torch.Tensor, k: int, leave_out_self: bool) -> torch.Tensor:
     """Distance (m, 1) from each query to its k-th nearest key, in blocks of queries."""
@@ -50,8 +53,10 @@ def _kth_distances(q: torch.Tensor, x: torch.Tensor, k: int, leave_out_self: boo
         if leave_out_self:  # query a is key a
             d2.view(-1)[start::n + 1].fill_(float("inf"))
         out[start:stop, 0] = d2.kthvalue(k, dim=1).values
-    # a width of 0 (k keys at the query itself) acts as the smallest normal number
-    return out.sqrt_().clamp_(min=torch.finfo(q.dtype).tiny)
+    # A few roundings wider, so that a compact kernel's window (u ≤ 1, u computed as d²·(1/σ²))
+    # still holds the k-th key; a width of 0 (k keys at the query) acts as the smallest normal one.
+    info = torch.finfo(q.dtype)
+    return out.sqrt_().mul_(1 + _WIDEN * info.eps).clamp_(min=info.tiny)
 
 
 def knn_widths(x_train, x_query=None, k: int = 10, *, device=None) -> torch.Tensor:
@@ -72,8 +77,10 @@ def knn_widths(x_train, x_query=None, k: int = 10, *, device=None) -> torch.Tens
     -------
     torch.Tensor, shape (m, 1)
         Widths to pass as ``sigma`` to :func:`nwlib.nadaraya_watson` or :func:`nwlib.local_linear`.
-        A width of 0 (k keys at the query's own position) is returned as the dtype's smallest
-        normal number, which weights only the nearest keys.
+        Each is wider than the k-th distance by 8 roundings (a relative 8·eps), so that a compact
+        kernel's window, ``u ≤ 1``, holds the k-th key whatever the rounding of ``u``. A width
+        of 0 (k keys at the query's own position) is returned as the dtype's smallest normal
+        number, which weights only the nearest keys.
 
     Examples
     --------
@@ -81,12 +88,12 @@ def knn_widths(x_train, x_query=None, k: int = 10, *, device=None) -> torch.Tens
     >>> from nwlib.adaptive import knn_widths
     >>> x = [0.0, 1.0, 2.0, 10.0]
     >>> widths = knn_widths(x, [0.5, 9.0], k=2)  # the 2nd nearest key: 0 or 1, and 2
-    >>> widths
+    >>> widths.round(decimals=6)
     tensor([[0.5000],
             [7.0000]], dtype=torch.float64)
     >>> nadaraya_watson(x, [1.0, 2.0, 3.0, 4.0], [0.5, 9.0], "boxcar", widths, return_weights=False)
     tensor([1.5000, 3.5000], dtype=torch.float64)
-    >>> knn_widths(x, k=1).flatten()  # each point's nearest other point
+    >>> knn_widths(x, k=1).flatten().round(decimals=6)  # each point's nearest other point
     tensor([1., 1., 1., 8.], dtype=torch.float64)
     """
     device = default_device(device)
