@@ -31,6 +31,7 @@ def _wls(x, y, q, sigma, kernel=lambda u: np.exp(-u ** 2 / 2)):
     return np.array(out)
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # pandas, inside statsmodels
 @pytest.mark.parametrize("d, sigma", [(1, 0.4), (1, 1.3), (2, 0.9)])
 def test_agrees_with_statsmodels(d, sigma):
     from statsmodels.nonparametric.kernel_regression import KernelReg
