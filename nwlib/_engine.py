@@ -227,8 +227,9 @@ def dense_weights(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor, kern: K
     the blocked path's: ``1/σ²`` clamped, log-form kernels shifted by each row's nearest key
     (a detached shift: the softmax does not depend on it) and clamped at :func:`exp_floor`, so the
     weights are finite at every σ > 0. ``exclude[a]`` is a key index left out of row ``a``
-    (leave-one-out). Kernel values at distance 0 (the excluded diagonal, duplicate points) are
-    ``k(0)`` with no gradient: profiles built on ``√u²`` have an infinite derivative there.
+    (leave-one-out). Kernel values at ``u² = 0`` (the excluded diagonal, duplicate points, or an
+    underflow) are ``k(0)`` with no gradient: profiles built on ``√u²`` have an infinite
+    derivative there.
     """
     if sigma.ndim == 1:
         q, x, sigma = fold_widths(q, x, sigma)
@@ -244,8 +245,9 @@ def dense_weights(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor, kern: K
         if exclude is not None:
             logits = logits.index_put((rows, exclude), logits.new_tensor(-math.inf))
         return torch.softmax(logits, dim=1)
-    zero = d2 == 0
-    u2 = torch.where(zero, torch.ones_like(d2), d2 * inv)
+    u2 = d2 * inv
+    zero = u2 == 0  # a distance of 0, or one that underflows: k(0), with no gradient through √0
+    u2 = torch.where(zero, torch.ones_like(u2), u2)
     at_zero = kern.profile_sq(torch.zeros(1, dtype=d2.dtype, device=d2.device)).detach()
     w = torch.where(zero, at_zero, kern.profile_sq(u2))
     if exclude is not None:

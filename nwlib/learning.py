@@ -93,6 +93,51 @@ def _loss(x, y, idx, sigma, kern, leave_out) -> torch.Tensor:
     return ((y[idx] - est) ** 2).sum(dim=1).mean()
 
 
+def _check_width(sigma, step, lr) -> None:
+    """The width must stay a positive finite number: a step that leaves that range was too long."""
+    if not bool(((sigma > 0) & torch.isfinite(sigma)).all()):
+        raise FloatingPointError(
+            f"the width left the floating-point range at step {step} (σ = {sigma.tolist()}): "
+            f"a step of size lr={lr} on log σ was too long; use a smaller lr (the default is "
+            "0.05)")
+
+
+def _explain_loss(x, idx, sigma, kern, leave_out, step) -> None:
+    """Raise the true cause of a non-finite loss."""
+    with torch.no_grad():
+        w = _engine.dense_weights(x[idx], x, sigma.detach(), kern, idx if leave_out else None)
+    where = f"at step {step} (σ = {sigma.detach().tolist()})"
+    empty = int((~torch.isfinite(w).all(dim=1)).sum())
+    if empty:
+        compact = "compact " if kern.compact else ""
+        raise FloatingPointError(
+            f"the loss is not finite {where}: {empty} of {idx.shape[0]} points of the batch have no "
+            f"other training point inside the window of the {compact}{kern.name!r} kernel (its "
+            "weights are all 0); start from a wider sigma0 or use the Gaussian kernel")
+    raise FloatingPointError(f"the loss is not finite {where}, with the {kern.name!r} kernel: its "
+                             "weights or the values give a non-finite estimate")
+
+
+def _check_gradient(grad, loss, sigma, kern, step) -> None:
+    """A gradient that is not finite, or exactly 0 at the start, stops the run with its cause."""
+    where = f"at step {step} (σ = {sigma.detach().tolist()})"
+    if not bool(torch.isfinite(grad).all()):
+        whose = (f"the kernel callable {kern.name!r} has no finite derivative at some scaled "
+                 "distance u > 0 (torch.where over a branch that is NaN there, such as "
+                 "sqrt(1 - u) for u > 1, gives a NaN gradient even where it is not taken)"
+                 if kern.custom
+                 else "the width is at the edge of the floating-point range")
+        raise FloatingPointError(f"the gradient with respect to σ is {grad.tolist()} {where}: "
+                                 f"{whose}; start from another sigma0")
+    if step == 0 and float(loss.detach()) > 0 and not bool((grad != 0).any()):
+        raise ValueError(
+            f"the loss does not change with σ at sigma0 (its gradient is exactly 0 {where}): "
+            "every kernel weight there is 0 or 1 to floating-point precision, because σ is far "
+            "below the spacing of the training points or far above their spread, so gradient "
+            "descent cannot move; start from a width on the scale of the data, such as the "
+            "default (Silverman's rule)")
+
+
 def _validated(x_train, y_train, objective, kernel, device):
     device = default_device(device)
     v.check_choice(objective, "objective", OBJECTIVES)
@@ -230,7 +275,12 @@ def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
     Raises
     ------
     FloatingPointError
-        If the loss becomes NaN: a compact kernel's window emptied (start from a wider σ).
+        If the loss becomes NaN (a compact kernel left a point with no neighbour in its window:
+        start from a wider σ), the gradient does (a callable kernel without a finite derivative),
+        or σ leaves the floating-point range (``lr`` too large); the message names the cause.
+    ValueError
+        If the gradient is exactly 0 at ``sigma0`` (σ far below the spacing of the points or far
+        above their spread: every weight is 0 or 1), so the run could not move.
 
     References
     ----------
@@ -255,8 +305,6 @@ def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
     v.check_choice(schedule, "schedule", SCHEDULES)
     seed = v.check_seed(seed)
     progress = v.check_optional_bool(progress, "progress")
-    if not dtype.is_floating_point:
-        dtype = torch.get_default_dtype()
 
     n = x.shape[0]
     batch_size = min(batch_size, n)
@@ -284,14 +332,13 @@ def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
             idx = order[pos:pos + batch_size].to(device)
             pos += batch_size
             opt.zero_grad()
-            loss = _loss(x, y, idx, theta.exp(), kern, leave_out)
+            sigma = theta.exp()
+            _check_width(sigma, t, lr)
+            loss = _loss(x, y, idx, sigma, kern, leave_out)
             if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"the loss became {float(loss.detach())} at step {t} "
-                    f"(σ = {theta.detach().exp().tolist()}): a compact kernel ({kern.name!r}) left "
-                    "some point with no neighbour inside its window; start from a wider sigma0 or "
-                    "use the Gaussian kernel")
+                _explain_loss(x, idx, sigma, kern, leave_out, t)
             loss.backward()
+            _check_gradient(theta.grad, loss, sigma, kern, t)
             opt.step()
             if scheduler is not None:
                 scheduler.step()

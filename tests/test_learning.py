@@ -116,10 +116,87 @@ def test_default_start_is_silverman(book):
 def test_compact_kernel_learns_and_reports_an_empty_window(book):
     fit = learn_width(book.x_train, book.y_train, kernel="epanechnikov", sigma0=1.0, steps=50,
                       progress=False)
-    assert math.isfinite(fit.final_loss)
-    with pytest.raises(FloatingPointError, match="window"):
-        learn_width(book.x_train, book.y_train, kernel="triangular", sigma0=1e-4, steps=5,
+    assert math.isfinite(fit.final_loss) and fit.sigma != 1.0
+    # at σ0 = 1e-4 no point has another within its window: the first batch is all empty windows
+    x = book.x_train
+    gaps = (x[:, None] - x[None, :]).abs() + torch.eye(x.shape[0], dtype=x.dtype) * 1e9
+    assert float(gaps.min()) > 1e-4
+    b = min(32, x.shape[0])
+    for kernel in ("triangular", "epanechnikov"):
+        with pytest.raises(FloatingPointError, match=rf"step 0 .*: {b} of {b} points of the batch "
+                           f"have no other training point inside the window of the compact "
+                           f"'{kernel}'"):
+            learn_width(x, book.y_train, kernel=kernel, sigma0=1e-4, steps=5, progress=False)
+
+
+def _laplace(u):
+    return torch.exp(-u)
+
+
+def _triangle(u):  # the triangular kernel as a callable: a cusp at 0 and at 1
+    return (1 - u).clamp(min=0)
+
+
+@pytest.mark.parametrize("kernel", ["gaussian", "triangular", "epanechikov", "epanechnikov",
+                                    _laplace, _triangle])
+def test_every_kernel_with_a_gradient_learns_from_the_default_start(kernel):
+    data = make_data(seed=2, dtype=torch.float64)
+    fit = learn_width(data.x_train, data.y_train, kernel=kernel, steps=300, batch_size=16,
+                      progress=False)
+    assert torch.isfinite(fit.sigma_history).all() and torch.isfinite(fit.loss_history).all()
+    start = width_objective(data.x_train, data.y_train, float(fit.sigma_history[0]), kernel=kernel)
+    best = float(loo_cv(data.x_train, data.y_train, fine_grid(0.05, 3.0, 300), kernel).scores.min())
+    assert fit.final_loss < start
+    assert fit.final_loss <= best * 1.01  # the grid's best, to 1 %
+
+
+@pytest.mark.parametrize("kernel", ["triangular", "epanechikov", "gaussian", _triangle, _laplace])
+@pytest.mark.parametrize("objective", ["loo", "insample"])
+def test_zero_distances_have_a_finite_gradient(kernel, objective):
+    # duplicate inputs and the (excluded) diagonal are at distance 0, where √u² has no derivative
+    x = torch.tensor([0.0, 0.0, 0.3, 0.3, 0.5, 1.0, 1.0, 1.4], dtype=torch.float64)
+    y = torch.tensor([0.0, 0.2, 1.0, 0.8, 0.1, 0.9, 1.1, 0.0], dtype=torch.float64)
+    sigma0, eta, h = 0.65, 1e-3, 1e-5  # no distance is σ0 (the triangle's cusp at u = 1)
+    fit = learn_width(x, y, kernel=kernel, objective=objective, sigma0=sigma0, steps=1,
+                      batch_size=8, lr=eta, optimizer="sgd", schedule="constant", progress=False)
+    grad = -(math.log(float(fit.sigma)) - math.log(sigma0)) / eta
+    up = width_objective(x, y, sigma0 * math.exp(h), objective=objective, kernel=kernel)
+    down = width_objective(x, y, sigma0 * math.exp(-h), objective=objective, kernel=kernel)
+    assert grad == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-9)
+
+
+def test_a_callable_without_a_finite_derivative_is_named(book):
+    def root(u):  # finite values, but the untaken branch sqrt(1 − u) is NaN for u > 1
+        return torch.where(u < 1, torch.sqrt(1 - u), torch.zeros_like(u))
+
+    with pytest.raises(FloatingPointError, match=r"callable 'root' has no finite derivative"):
+        learn_width(book.x_train, book.y_train, kernel=root, sigma0=3.0, steps=5, progress=False)
+    with pytest.raises(FloatingPointError, match=r"no other training point inside the window of "
+                       r"the 'root' kernel"):  # its window, not its derivative, fails first
+        learn_width(book.x_train, book.y_train, kernel=root, sigma0=1e-4, steps=5, progress=False)
+
+
+def test_a_width_that_cannot_move_and_a_step_that_is_too_long_are_named(book):
+    with pytest.raises(ValueError, match=r"gradient is exactly 0 .*1\.0+\d*e-300.*far below the spacing"):
+        learn_width(book.x_train, book.y_train, sigma0=1e-300, steps=5, progress=False)
+    with pytest.raises(ValueError, match=r"gradient is exactly 0"):
+        learn_width(book.x_train, book.y_train, sigma0=1e300, kernel="triangular", steps=5,
                     progress=False)
+    with pytest.raises(FloatingPointError, match=r"left the floating-point range .*lr=1000.0"):
+        learn_width(book.x_train, book.y_train, lr=1e3, steps=5, progress=False)
+
+
+@pytest.mark.parametrize("sigma", [5e-324, 1e-200, 1e-20, 0.3, 1e200])
+@pytest.mark.parametrize("objective", ["loo", "insample"])
+def test_the_objective_is_the_blocked_score_at_every_width(book, sigma, objective):
+    x, y = book.x_train, book.y_train
+    got = width_objective(x, y, sigma, objective=objective)
+    if objective == "loo":
+        expected = float(loo_cv(x, y, [sigma]).scores[0])
+    else:
+        est = nadaraya_watson(x, y, x, sigma=sigma, return_weights=False)
+        expected = float(((y - est) ** 2).mean())
+    assert math.isfinite(got) and got == pytest.approx(expected, rel=1e-12)
 
 
 def test_float32_input_learns_in_float32():
