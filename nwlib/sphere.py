@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from . import _validate as v
-from ._engine import squared_distances
+from ._engine import fold_widths, inverse_sq_width, squared_distances
 from .device import default_device
 
 __all__ = ["random_unit_vectors", "key_bias", "gaussian_logits", "dot_product_logits",
@@ -174,6 +174,23 @@ def dot_product_logits(queries, keys, sigma=1.0, *, with_key_bias: bool = False,
     return logits
 
 
+def _safe_scale(q: torch.Tensor, k: torch.Tensor, sigma: float, with_key_bias: bool) -> float:
+    """``1/σ²`` as the engine clamps it, and at most what keeps every logit below a quarter of the
+    dtype's largest number.
+
+    Past that bound no logit can overflow (so no ``inf − inf``), and nothing is lost: a logit
+    difference that rounding can resolve (``eps · bound`` in the dot products) is then at least
+    ``eps · max / 4`` (1e31 in float32), far below the engine's exp floor, so each row's weight is
+    on its nearest keys at either scale.
+    """
+    top = torch.finfo(q.dtype).max
+    scale = inverse_sq_width(sigma, q.dtype)
+    q_norm = float(q.norm(dim=1).amax()) if q.shape[0] else 0.0
+    k_norm = float(k.norm(dim=1).amax())
+    bound = q_norm * k_norm + (0.5 * k_norm * k_norm if with_key_bias else 0.0)
+    return min(scale, top / (4 * bound)) if bound > 0 else scale
+
+
 def sdpa_nadaraya_watson(queries, keys, values, sigma=1.0, *, with_key_bias: bool = True,
                          device=None) -> torch.Tensor:
     """Gaussian Nadaraya–Watson regression computed by ``torch.nn.functional.scaled_dot_product_attention``.
@@ -187,6 +204,13 @@ def sdpa_nadaraya_watson(queries, keys, values, sigma=1.0, *, with_key_bias: boo
     additive float ``attn_mask``. With ``with_key_bias=False`` it is plain dot-product attention,
     which equals Gaussian Nadaraya–Watson only when all keys have the same norm (e.g. on the unit
     sphere).
+
+    The engine's numerical rules hold here too, so the answer is finite at every σ > 0: with the
+    key bias, queries and keys are first translated by the keys' mean (the weights depend on
+    differences only; smaller dot products round less), and ``1/σ²`` is clamped, at most to the
+    scale past which the weights no longer change (every row on its nearest keys) and below which
+    no logit overflows. The dot-product form still rounds more than the distance form of
+    :func:`nwlib.nadaraya_watson`: about ``eps · ‖k‖² / σ²`` in the logits.
 
     Parameters
     ----------
@@ -219,11 +243,12 @@ def sdpa_nadaraya_watson(queries, keys, values, sigma=1.0, *, with_key_bias: boo
     with_key_bias = v.check_bool(with_key_bias, "with_key_bias")
     device = default_device(device)
     data = _queries_keys(queries, keys, sigma, device, values)
-    q, k, sig, vals, vals_1d, dtype = data.q, data.x, data.sigma, data.y, data.y_1d, data.dtype
-    if sig.ndim == 0:
-        scale = 1.0 / float(sig) ** 2
-    else:  # fold per-coordinate widths into the coordinates
-        q, k, sig, scale = q / sig, k / sig, torch.ones((), dtype=dtype, device=device), 1.0
+    q, k, sig, vals, vals_1d = data.q, data.x, data.sigma, data.y, data.y_1d
+    q, k, sig = fold_widths(q, k, sig)  # per-coordinate widths into the coordinates, σ ≤ each
+    if with_key_bias:  # weights depend on differences only: centring shrinks the dot products
+        centre = k.mean(dim=0)
+        q, k = q - centre, k - centre
+    scale = _safe_scale(q, k, float(sig), with_key_bias)
     mask = None
     if with_key_bias:
         mask = (-0.5 * scale * (k * k).sum(dim=1)).unsqueeze(0)  # (1, n), broadcast over queries

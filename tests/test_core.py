@@ -51,3 +51,23 @@ def test_kernel_sums_blocks_agree():
     torch.testing.assert_close(kernel_sums(q, x, vals, sig, kern, block_size=5), full)
     u = ((q[:, None, :] - x[None]) / sig).norm(dim=-1)
     torch.testing.assert_close(full, kern(u) @ vals)
+
+
+@pytest.mark.parametrize("dtype,sigma", [(torch.float32, 1e-20), (torch.float32, 1e-44),
+                                         (torch.float64, 1e-200), (torch.float64, 5e-324)])
+@pytest.mark.parametrize("kernel", ["gaussian", "triangular", "epanechnikov"])
+def test_attention_weights_at_a_vanishing_width_give_a_finite_loss_and_gradient(dtype, sigma, kernel):
+    # leave-one-out at σ → 0: each point's estimate is its nearest other point's value (the
+    # Gaussian), or its window is empty (NaN rows, compact kernels); the gradient is finite
+    x = torch.tensor([0.0, 0.1, 0.25, 0.7], dtype=dtype)[:, None]
+    y = torch.tensor([1.0, 2.0, 4.0, 8.0], dtype=dtype)
+    sig = torch.tensor(sigma, dtype=dtype, requires_grad=True)
+    w = attention_weights(x, x, sig, nwlib.get_kernel(kernel), exclude_self=True)
+    if kernel == "gaussian":
+        nearest = torch.tensor([[0, 1, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], dtype=dtype)
+        torch.testing.assert_close(w, nearest, rtol=0, atol=1e-30)  # e^-80: the exp floor
+    else:
+        assert bool(w.isnan().all())
+    loss = ((w @ y - y) ** 2).nansum()
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(sig.grad)

@@ -434,3 +434,63 @@ def test_loo_matches_the_definition_across_blocks(monkeypatch, kernel):
         torch.testing.assert_close(scores[fin], expected[fin], rtol=1e-12, atol=0)
     if kernel != "gaussian":
         assert torch.isinf(whole[0])  # at σ = 0.005 some point has no other point in its window
+
+
+# --------------------------------------------------------------------------- every path, every σ
+
+def _every_path(x, y, q, kernel, sigma):
+    """The estimate of each evaluation path at one width: {path: (m,) float64 tensor}."""
+    from nwlib.core import attention_weights
+    from nwlib.kernels import get_kernel
+    from nwlib.sphere import sdpa_nadaraya_watson
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # compact kernels: empty windows are NaN
+        out = {"blocked": nadaraya_watson(x, y, q, kernel, sigma, return_weights=False),
+               "weights": nadaraya_watson(x, y, q, kernel, sigma)[0]}
+    sig = torch.tensor(sigma, dtype=x.dtype, requires_grad=True)
+    w = attention_weights(q.reshape(q.shape[0], -1), x.reshape(x.shape[0], -1), sig,
+                          get_kernel(kernel))
+    out["differentiable"] = (w @ y).detach()
+    finite = torch.isfinite(w).all(dim=1)
+    if finite.any() and w.requires_grad:  # boxcar, constant: no gradient in σ
+        # a loss over the rows that have a window: its gradient is finite too
+        ((w[finite] @ y) ** 2).sum().backward()
+        assert torch.isfinite(sig.grad)
+    if kernel == "gaussian":
+        out["sdpa"] = sdpa_nadaraya_watson(q, x, y, sigma)
+    return {name: est.to(torch.float64) for name, est in out.items()}
+
+
+@PROPERTY
+@given(seed=st.integers(0, 10 ** 6),
+       log_sigma=st.one_of(st.floats(-3, 2), st.floats(-300, 300)),  # the data's scale, and all
+       kernel=st.sampled_from(ALL_KERNELS), d=st.sampled_from([1, 2]))
+def test_every_path_gives_the_same_answer_at_every_width(seed, log_sigma, kernel, d):
+    """Blocked, kept weights, differentiable (core) and SDPA paths at σ from 1e-300 to 1e300.
+
+    SDPA's dot-product form rounds about ``eps · ‖k‖² / σ²`` in its logits where the distance
+    form rounds ``eps · d²/σ²``: its tolerance is wider, and it is checked in float64.
+    """
+    sigma = 10.0 ** log_sigma
+    x, y, q = data(12, 9, d=d, dtype=torch.float64, seed=seed)
+    if KERNELS[kernel].compact:  # no distance within rounding of the window's edge
+        u2 = ((q.reshape(9, -1)[:, None] - x.reshape(12, -1)[None]) ** 2).sum(-1) / sigma / sigma
+        assume(bool(((u2 - 1).abs() > 1e-9).all()))
+    paths = _every_path(x, y, q, kernel, sigma)
+    blocked = paths.pop("blocked")
+    if kernel == "gaussian":
+        assert torch.isfinite(blocked).all()
+    for name, est in paths.items():
+        tol = 1e-7 if name == "sdpa" else 1e-10
+        torch.testing.assert_close(est, blocked, rtol=0, atol=tol, equal_nan=True, msg=name)
+
+
+@pytest.mark.parametrize("sigma", [1e-44, 1e-30, 1e-20, 1e-3, 0.3, 1e10, 1e30, 3e38])
+@pytest.mark.parametrize("kernel", ALL_KERNELS)
+def test_every_path_gives_the_same_answer_in_float32(sigma, kernel):
+    x, y, q = data(40, 30, dtype=torch.float32, seed=3)
+    paths = _every_path(x, y, q, kernel, sigma)
+    blocked = paths.pop("blocked")
+    paths.pop("sdpa", None)  # its float32 rounding at moderate σ is the dot product's: test_sphere
+    for name, est in paths.items():
+        torch.testing.assert_close(est, blocked, rtol=0, atol=1e-5, equal_nan=True, msg=name)

@@ -155,3 +155,20 @@ def test_plot_weights_by_angle_and_scatter():
     x, y = ax.lines[0].get_data()
     assert list(x) == list(y)  # the perfect candidate lies on y = x
     plt.close(fig)
+
+
+@pytest.mark.parametrize("dtype,sigma", [(torch.float32, 1e-20), (torch.float32, 1e-44),
+                                         (torch.float64, 1e-155), (torch.float64, 1e-200),
+                                         (torch.float64, 5e-324), (torch.float64, 1e300)])
+@pytest.mark.parametrize("per_coordinate", [False, True])
+def test_sdpa_is_finite_and_is_nadaraya_watson_at_every_width(dtype, sigma, per_coordinate):
+    keys = torch.tensor([[0.0, 1.0], [2.0, 0.5], [3.0, 3.0], [-1.0, 2.0]], dtype=dtype) * 1e3
+    queries = torch.tensor([[0.1, 0.9], [2.9, 3.2], [-2.0, 2.0]], dtype=dtype) * 1e3
+    values = torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=dtype)
+    sig = [sigma, sigma * 2] if per_coordinate else sigma
+    got = sdpa_nadaraya_watson(queries, keys, values, sig)
+    expected = nwlib.nadaraya_watson(keys, values, queries, sigma=sig, return_weights=False)
+    assert torch.isfinite(got).all()
+    torch.testing.assert_close(got, expected)
+    if sigma < 1:
+        assert got.tolist() == [1.0, 3.0, 4.0]  # each query's nearest key
