@@ -12,16 +12,13 @@ leave-one-out scores, densities, the rate experiment and width learning all call
 """
 from __future__ import annotations
 
-import itertools
 import math
-import os
-import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import torch
 
+from ._pool import raise_if_stopped, run_blocks, single_threaded  # noqa: F401 (the threads)
 from .kernels import Kernel
 
 # What a query with no key inside a compact kernel's window gets (see nadaraya_watson's `empty`).
@@ -100,104 +97,6 @@ def fold_widths(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor):
     smallest = sigma.min()
     ratio = smallest / sigma  # ≤ 1: scaling never overflows
     return q * ratio, x * ratio, smallest
-
-
-# ---------------------------------------------------------------- the threading policy
-#
-# nwlib's kernel sums run as single-threaded torch operations on cache-sized blocks. On the CPU,
-# calls of at least _PARALLEL_MIN_ELEMENTS kernel values share their blocks out to
-# torch.get_num_threads() threads of a private pool (torch releases the GIL inside an operation);
-# each pool thread sets its own torch thread count to 1 once, when it starts. This avoids an
-# OpenMP barrier after each operation of a block, which costs an OS time slice whenever the cores
-# are shared with other work. Smaller calls run in a one-thread pool, and calls too small for
-# torch to thread at all (fewer than _GRAIN values) on the caller's thread, which saves the
-# hand-off. The caller's thread count is never changed: OpenMP keeps it per thread, and the
-# process-wide default for new threads, which torch.set_num_threads also sets, is restored as soon
-# as a pool has started. Loops of many small operations (width learning, the rate experiment) run
-# whole in the one-thread pool through `single_threaded`. Custom kernels (Python callables of
-# unknown thread safety) stay on one thread.
-
-_POOLS: dict[int, ThreadPoolExecutor] = {}
-_POOLS_PID = [os.getpid()]  # a forked child has none of its parent's threads: it starts its own
-_POOLS_LOCK = threading.Lock()
-_STOP = threading.Event()  # set when the caller of `single_threaded` is interrupted
-_LOCAL = threading.local()  # .in_pool: the current thread is one of the pools'
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    with _POOLS_LOCK:
-        if _POOLS_PID[0] != os.getpid():
-            _POOLS.clear()
-            _POOLS_PID[0] = os.getpid()
-        pool = _POOLS.get(workers)
-        if pool is None:
-            default = torch.get_num_threads()
-            ready = threading.Barrier(workers + 1)
-
-            def start():
-                torch.get_num_threads()  # torch's lazy per-thread set-up first, or it undoes the next line
-                torch.set_num_threads(1)  # this thread's own count (OpenMP and MKL keep it per thread)
-                _LOCAL.in_pool = True
-                ready.wait()
-
-            pool = ThreadPoolExecutor(workers, thread_name_prefix="nwlib")
-            for _ in range(workers):
-                pool.submit(start)
-            ready.wait()  # every thread has started and set its count
-            torch.set_num_threads(default)  # restore torch's default for threads started later
-            _POOLS[workers] = pool
-        return pool
-
-
-def single_threaded(fn, *args, **kwargs):
-    """Run ``fn(*args, **kwargs)`` with single-threaded torch operations, in the private pool.
-
-    On an interrupt (Ctrl-C in a notebook) the caller stops waiting at once, and loops that call
-    :func:`raise_if_stopped` stop at their next iteration.
-    """
-    if getattr(_LOCAL, "in_pool", False):
-        return fn(*args, **kwargs)
-    _STOP.clear()
-    future = _pool(1).submit(fn, *args, **kwargs)
-    try:
-        return future.result()
-    except KeyboardInterrupt:
-        _STOP.set()
-        raise
-
-
-def raise_if_stopped() -> None:
-    """Inside a loop run by :func:`single_threaded`: stop if its caller was interrupted."""
-    if _STOP.is_set():
-        raise KeyboardInterrupt("interrupted by the caller")
-
-
-def run_blocks(work, new_buffer, m: int, rows: int, workers: int, *, inline: bool = False) -> None:
-    """Call ``work(start, stop, buffer)`` for every block of ``rows`` queries, on ``workers`` threads.
-
-    Blocks are handed out dynamically (a shared counter), each thread owning one buffer; each
-    block writes only its own rows, so results do not depend on the scheduling. With ``inline``
-    (a small call, or not on the CPU) one worker runs on the caller's thread.
-    """
-    starts = range(0, m, rows)
-    workers = max(1, min(workers, len(starts)))
-    counter = itertools.count()  # its next() is atomic under the GIL
-
-    def worker():
-        with torch.no_grad():
-            buffer = new_buffer()
-            while (i := next(counter)) < len(starts):
-                work(starts[i], min(starts[i] + rows, m), buffer)
-
-    if workers == 1:
-        if inline:
-            worker()
-        else:
-            single_threaded(worker)
-        return
-    pool = _pool(workers)
-    for future in [pool.submit(worker) for _ in range(workers)]:
-        future.result()
 
 
 # ---------------------------------------------------------------- kernel values
