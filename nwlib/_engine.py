@@ -13,7 +13,6 @@ leave-one-out scores, densities, the rate experiment and width learning all call
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import torch
@@ -21,8 +20,6 @@ import torch
 from ._pool import raise_if_stopped, run_blocks, single_threaded  # noqa: F401 (the threads)
 from .kernels import Kernel
 
-# What a query with no key inside a compact kernel's window gets (see nadaraya_watson's `empty`).
-EMPTY_POLICIES = ("nan", "nearest")
 # Blocks of about 2^18 kernel values stay in the CPU's cache; the GPU wants far larger ones.
 CPU_BLOCK_ELEMENTS = 2 ** 18
 CUDA_BLOCK_ELEMENTS = 2 ** 24
@@ -154,65 +151,43 @@ def dense_weights(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor, kern: K
     return w / w.sum(dim=1, keepdim=True)
 
 
-def _weights_in_place(d2, kern, inv, floor, shift):
-    """Turn squared distances into unnormalised kernel weights, in place.
+def _shift_rows(d2: torch.Tensor) -> torch.Tensor:
+    """Subtract each row's smallest entry, in place (the softmax trick for log-form kernels).
 
-    With ``shift``, log-form kernels are shifted by each row's smallest entry first (the softmax
-    trick): ``(d² − d²_min)·(−c/σ²)`` is exactly 0 at the nearest key however small σ is, so the
+    ``(d² − d²_min)·(−c/σ²)`` is then exactly 0 at the nearest key however small σ is, so the
     largest weight of every row is exactly 1 and no row sums to 0 or overflows.
     """
+    return d2.sub_(d2.amin(dim=1, keepdim=True))
+
+
+def _weights_in_place(d2, kern, inv, floor, shift, out=None):
+    """Unnormalised kernel weights of squared distances ``d2``, written to ``out`` (or ``d2``).
+
+    ``inv`` is ``1/σ²``: a number, or a (b, 1) column of one per query. With ``shift``, log-form
+    rows must already be shifted (:func:`_shift_rows`) and logits are clamped at ``floor``;
+    without it (absolute sums) values below the floor count as 0.
+    """
+    out = d2 if out is None else out
     if kern.log_slope is not None:
+        logits = torch.mul(d2, -kern.log_slope * inv, out=out)
         if shift:
-            d2.sub_(d2.amin(dim=1, keepdim=True)).mul_(-kern.log_slope * inv)
-            d2.clamp_(min=floor).exp_()
+            logits.clamp_(min=floor).exp_()
         else:
-            logits = d2.mul_(-kern.log_slope * inv)
             tiny = logits < floor
             logits.clamp_(min=floor).exp_().masked_fill_(tiny, 0.0)
     else:
-        w = kern.profile_sq(d2.mul_(inv))
-        if w.data_ptr() != d2.data_ptr():
-            d2.copy_(w)
+        w = kern.profile_sq(torch.mul(d2, inv, out=out))
+        if w.data_ptr() != out.data_ptr():
+            out.copy_(w)
 
 
-def _write_sums(block, yt, num, den):
-    """Write one block's kernel sums: ``num = block @ y`` and ``den = block.sum(1)``."""
-    if yt.shape[0] == 1:  # a matrix-vector product and a row sum beat a (b × n)·(n × 2) product
-        torch.mv(block, yt[0], out=num[:, 0])
-    else:
-        torch.mm(block, yt.t(), out=num)
-    torch.sum(block, dim=1, out=den)
-
-
-def _accumulate(block, yt, num, den):
+def _add_sums(block, yt, num, den):
     """Add one block's kernel sums: ``num += block @ y`` and ``den += block.sum(1)``."""
     if yt.shape[0] == 1:  # a matrix-vector product and a row sum beat a (b × n)·(n × 2) product
         num[:, 0].addmv_(block, yt[0])
     else:
         num.addmm_(block, yt.t())
     den.add_(block.sum(dim=1))
-
-
-def fill_empty(est, weights, empty_rows, q, x, y, policy, name_sigma):
-    """Apply the empty-window policy to rows whose weights are all zero."""
-    count = int(empty_rows.sum())
-    if count == 0:
-        return
-    if policy == "nearest":
-        idx = squared_distances(q[empty_rows], x).argmin(dim=1)
-        est[empty_rows] = y[idx]
-        if weights is not None:
-            rows = torch.zeros(count, x.shape[0], dtype=weights.dtype, device=weights.device)
-            rows[torch.arange(count, device=rows.device), idx] = 1
-            weights[empty_rows] = rows
-    else:
-        est[empty_rows] = float("nan")
-        if weights is not None:
-            weights[empty_rows] = float("nan")
-        warnings.warn(f"{count} of {est.shape[0]} queries have no training point inside the kernel's "
-                      f"window (sigma={name_sigma}); their estimates are NaN. Use a wider sigma, or "
-                      "empty='nearest' to fall back to the nearest training point.",
-                      RuntimeWarning, stacklevel=3)
 
 
 @dataclass
@@ -229,6 +204,10 @@ class Sums:
         """``num / den``, shape (S, m, k); NaN where a window is empty."""
         est = self.num / self.den[..., None]
         return est if self.value_scale == 1.0 else est.div_(self.value_scale)
+
+    def empty(self) -> torch.Tensor:
+        """Where a window is empty (every kernel value 0, the estimate 0/0), shape (S, m)."""
+        return self.den == 0
 
     def value_sums(self) -> torch.Tensor:
         """``Σ_i k_i v_i``, shape (S, m, k) (may overflow to inf where the true sum does)."""
@@ -331,31 +310,17 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Ke
             else:
                 t.scatter_(1, exclude[start:stop, None], value)
 
-        if exclude is not None and kern.log_slope is not None and shift:
-            leave_out(d2, math.inf)  # not the row's nearest key
-        if s_count == 1:
-            inv = scales[0] if row_scales is None else row_scales[start:stop]
-            _weights_in_place(d2, kern, inv, floor, shift)
-            if exclude is not None:
-                leave_out(d2, 0.0)
-            _write_sums(d2, yt, num[0, start:stop], den[0, start:stop])
-            return
         if kern.log_slope is not None and shift:
-            d2.sub_(d2.amin(dim=1, keepdim=True))  # excluded entries stay inf
-        w = buffers[1][:b]
+            if exclude is not None:
+                leave_out(d2, math.inf)  # not the row's nearest key
+            _shift_rows(d2)  # once for every width; excluded entries stay inf
         for g, c in enumerate(scales):
-            if kern.log_slope is not None:
-                torch.mul(d2, -kern.log_slope * c, out=w)
-                if shift:
-                    w.clamp_(min=floor).exp_()
-                else:
-                    tiny = w < floor
-                    w.clamp_(min=floor).exp_().masked_fill_(tiny, 0.0)
-            else:
-                w.copy_(kern.profile_sq(d2 * c))
+            w = d2 if s_count == 1 else buffers[1][:b]  # one width: in place
+            inv = c if row_scales is None else row_scales[start:stop]
+            _weights_in_place(d2, kern, inv, floor, shift, out=w)
             if exclude is not None:
                 leave_out(w, 0.0)
-            _write_sums(w, yt, num[g, start:stop], den[g, start:stop])
+            _add_sums(w, yt, num[g, start:stop], den[g, start:stop])
 
     def new_buffers():
         count = (0 if keep_weights else 1) + (1 if s_count > 1 else 0)
@@ -411,7 +376,7 @@ def _gaussian_1d(q, x, yt, kern, inv, floor, num, den, block_size, workers, inli
             if not lowest - scale * widest * widest >= floor + 1:
                 tile.clamp_(min=floor)
             tile.exp_()
-            _accumulate(tile, yt[:, j:j + cols], num_sorted[start:stop], den_sorted[start:stop])
+            _add_sums(tile, yt[:, j:j + cols], num_sorted[start:stop], den_sorted[start:stop])
 
     run_blocks(work, lambda: torch.empty(rows, cols, dtype=dtype, device=device), m, rows, workers,
                inline=inline)
@@ -420,11 +385,11 @@ def _gaussian_1d(q, x, yt, kern, inv, floor, num, den, block_size, workers, inli
         x_col = x_row[:, None]
         for i in range(0, exact_rows.numel(), chunk):
             idx = exact_rows[i:i + chunk]
-            block = squared_distances(q_col[idx], x_col)
+            block = _shift_rows(squared_distances(q_col[idx], x_col))
             _weights_in_place(block, kern, inv, floor, True)
             part_num = torch.zeros(idx.numel(), num.shape[1], dtype=dtype, device=device)
             part_den = torch.zeros(idx.numel(), dtype=dtype, device=device)
-            _accumulate(block, yt, part_num, part_den)
+            _add_sums(block, yt, part_num, part_den)
             num_sorted[idx], den_sorted[idx] = part_num, part_den
     num.index_copy_(0, query_order, num_sorted)  # back to the caller's order of queries
     den.index_copy_(0, query_order, den_sorted)

@@ -16,16 +16,42 @@ Watson, G. S. (1964). Smooth regression analysis. *Sankhyā A* 26(4), 359–372.
 """
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 from . import _engine
 from . import _validate as v
-from ._engine import EMPTY_POLICIES
 from ._memory import check_weight_memory
 from .device import default_device
 from .kernels import _too_large, get_kernel
 
 __all__ = ["nadaraya_watson", "EMPTY_POLICIES"]
+
+# What a query with no key inside a compact kernel's window gets (see nadaraya_watson's `empty`).
+EMPTY_POLICIES = ("nan", "nearest")
+
+
+def _fill_empty(est, weights, empty_rows, q, x, y, policy, name_sigma):
+    """Apply the empty-window policy to the rows the engine found empty (all kernel values 0)."""
+    count = int(empty_rows.sum())
+    if count == 0:
+        return
+    if policy == "nearest":
+        idx = _engine.squared_distances(q[empty_rows], x).argmin(dim=1)
+        est[empty_rows] = y[idx]
+        if weights is not None:
+            rows = torch.zeros(count, x.shape[0], dtype=weights.dtype, device=weights.device)
+            rows[torch.arange(count, device=rows.device), idx] = 1
+            weights[empty_rows] = rows
+    else:
+        est[empty_rows] = float("nan")
+        if weights is not None:
+            weights[empty_rows] = float("nan")
+        warnings.warn(f"{count} of {est.shape[0]} queries have no training point inside the kernel's "
+                      f"window (sigma={name_sigma}); their estimates are NaN. Use a wider sigma, or "
+                      "empty='nearest' to fall back to the nearest training point.",
+                      RuntimeWarning, stacklevel=3)
 
 
 def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
@@ -125,10 +151,10 @@ def _estimate(x, y, q, kern, sig, *, return_weights, empty, block_size=None):
         sums = _engine.kernel_sums(q, x, y, kern, sigma=sig, keep_weights=return_weights,
                                    block_size=block_size)
         est, weights = sums.estimates()[0], sums.weights
-        empty_rows = ~torch.isfinite(est[:, 0]) if q.shape[0] else est[:, 0].bool()
-        if bool((sums.den[0][empty_rows] != 0).any()):  # not an empty window: an overflow
+        empty_rows = sums.empty()[0]
+        if not bool(torch.isfinite(est[~empty_rows]).all()):  # not an empty window: an overflow
             raise ValueError(_too_large(kern.name, x.dtype))
         sigma_text = ("one per query" if sig.ndim == 2 else sig.tolist() if sig.ndim
                       else float(sig))
-        _engine.fill_empty(est, weights, empty_rows, q, x, y, empty, sigma_text)
+        _fill_empty(est, weights, empty_rows, q, x, y, empty, sigma_text)
     return est, weights
