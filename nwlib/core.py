@@ -43,7 +43,8 @@ def attention_weights(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor, ker
     A pure tensor function (no validation): σ may require grad, as in width learning, and may be a
     scalar or one width per coordinate. ``exclude_self`` zeroes the diagonal (leave-one-out; it
     needs ``q`` to be ``x``). Log-form kernels (the Gaussian) are normalised by a max-shifted
-    softmax, so rows never give 0/0.
+    softmax, so rows never give 0/0. The numerical rules are the blocked engine's (``1/σ²``
+    clamped, logits floored), so the weights and their gradient are finite at every σ > 0.
 
     References
     ----------

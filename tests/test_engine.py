@@ -88,7 +88,7 @@ def _interrupt_soon(after_s=0.2):
 
 def test_ctrl_c_stops_the_workers_after_their_current_block():
     done = itertools.count()
-    blocks, workers = 2000, 2
+    blocks, workers = 20000, 2  # far more than the interrupt leaves time for, even on a busy machine
 
     def work(start, stop, buffer):
         time.sleep(0.005)
@@ -99,16 +99,40 @@ def test_ctrl_c_stops_the_workers_after_their_current_block():
         _engine.run_blocks(work, lambda: None, blocks, 1, workers)
     at_interrupt = next(done)
     _pool._pool(workers).submit(lambda: None).result(timeout=60)  # the workers are idle again
-    # each worker finished the block it was on and took no other (2000 blocks had been queued)
+    # each worker finished the block it was on and took no other
     assert next(done) - at_interrupt - 1 <= workers
     assert at_interrupt < blocks // 2
+
+
+def test_ctrl_c_during_a_large_call_leaves_no_work_behind(monkeypatch):
+    monkeypatch.setattr(_engine, "_PARALLEL_MIN_ELEMENTS", 0)
+    done, add_sums = itertools.count(), _engine._add_sums
+
+    def slow_add_sums(*args):  # a block that takes 2 ms: 20000 of them would take 20 s
+        time.sleep(0.002)
+        add_sums(*args)
+        next(done)
+
+    monkeypatch.setattr(_engine, "_add_sums", slow_add_sums)
+    x, y, q = data(200, 20000, d=2, dtype=torch.float32)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        _interrupt_soon()
+        with pytest.raises(KeyboardInterrupt):
+            nadaraya_watson(x, y, q, sigma=0.3, return_weights=False, block_size=1)
+        at_interrupt = next(done)
+        _pool._pool(2).submit(lambda: None).result(timeout=60)
+    finally:
+        torch.set_num_threads(before)
+    assert next(done) - at_interrupt - 1 <= 2 and at_interrupt < 10000
 
 
 def test_an_interrupted_loop_stops_at_its_next_iteration_and_a_new_call_does_not_undo_that():
     steps = itertools.count()
 
     def loop():
-        for _ in range(2000):
+        for _ in range(20000):
             _engine.raise_if_stopped()
             time.sleep(0.005)
             next(steps)
@@ -118,7 +142,7 @@ def test_an_interrupted_loop_stops_at_its_next_iteration_and_a_new_call_does_not
         _engine.single_threaded(loop)
     at_interrupt = next(steps)
     # a new call, queued behind the interrupted one, has its own stop signal: the old loop still
-    # stops at its next iteration instead of running its 2000 steps to the end
+    # stops at its next iteration instead of running its 20000 steps to the end
     assert _engine.single_threaded(lambda: 42) == 42
     assert next(steps) - at_interrupt - 1 <= 1
     _engine.raise_if_stopped()  # outside a call: nothing to stop
