@@ -146,6 +146,8 @@ def dense_weights(q: torch.Tensor, x: torch.Tensor, sigma: torch.Tensor, kern: K
     u2 = torch.where(zero, torch.ones_like(u2), u2)
     at_zero = kern.profile_sq(torch.zeros(1, dtype=d2.dtype, device=d2.device)).detach()
     w = torch.where(zero, at_zero, kern.profile_sq(u2))
+    if kern.custom:
+        w = w * _below_one(w)
     if exclude is not None:
         w = w.index_put((rows, exclude), w.new_tensor(0.0))
     return w / w.sum(dim=1, keepdim=True)
@@ -179,6 +181,17 @@ def _weights_in_place(d2, kern, inv, floor, shift, out=None):
         w = kern.profile_sq(torch.mul(d2, inv, out=out))
         if w.data_ptr() != out.data_ptr():
             out.copy_(w)
+
+
+def _below_one(w: torch.Tensor) -> float:
+    """A power of two (an exact factor) that brings a callable kernel's largest value to ≤ 1.
+
+    A common factor of the weights cancels in every ratio (estimates, normalised weights); without
+    it, a kernel with values near the dtype's largest number overflows its sums (inf / inf).
+    Registry kernels are ≤ 1 already.
+    """
+    top = float(w.detach().amax()) if w.numel() else 0.0
+    return 2.0 ** -math.frexp(top)[1] if top > 1 else 1.0
 
 
 def _add_sums(block, yt, num, den):
@@ -252,8 +265,10 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Ke
     keep_weights : bool
         Also return the (m, n) normalised weights (one width only).
     shift : bool
-        Shift log-form kernels by each row's nearest key (ratios stay exact); ``False`` gives the
-        absolute sums a density needs, with values below the exp floor counted as 0.
+        Relative sums, whose ratios are exact: log-form kernels are shifted by each row's nearest
+        key, and a callable kernel's values are scaled (by a power of two per block) to at most 1.
+        ``False`` gives the absolute sums a density needs, with values below the exp floor counted
+        as 0.
     block_size : int, optional
         Queries per block; by default a cache-sized block of kernel values.
     """
@@ -318,6 +333,8 @@ def kernel_sums(q: torch.Tensor, x: torch.Tensor, values: torch.Tensor, kern: Ke
             w = d2 if s_count == 1 else buffers[1][:b]  # one width: in place
             inv = c if row_scales is None else row_scales[start:stop]
             _weights_in_place(d2, kern, inv, floor, shift, out=w)
+            if kern.custom and shift and (factor := _below_one(w)) != 1.0:
+                w.mul_(factor)  # relative sums: a common factor cancels
             if exclude is not None:
                 leave_out(w, 0.0)
             _add_sums(w, yt, num[g, start:stop], den[g, start:stop])

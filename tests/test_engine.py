@@ -311,6 +311,30 @@ def test_values_near_the_largest_number_do_not_overflow_the_pooled_sum(dtype):
         assert float(est[0]) == pytest.approx(0.9625 * big, rel=1e-5)
 
 
+def _bell(u):
+    return torch.exp(-u ** 2 / 2)
+
+
+def _huge_bell(u):  # the same kernel times 3e37: its sums overflow float32 unless scaled
+    return 3e37 * torch.exp(-u ** 2 / 2)
+
+
+def test_a_kernel_with_huge_values_gives_the_ratios_of_the_same_kernel_scaled_down():
+    x, y, q = data(300, 40, dtype=torch.float32)
+    for keep in (True, False):
+        torch.testing.assert_close(nadaraya_watson(x, y, q, _huge_bell, 0.3, return_weights=keep),
+                                   nadaraya_watson(x, y, q, _bell, 0.3, return_weights=keep))
+    huge, bell = (loo_cv(x, y, [0.1, 0.3], k).scores for k in (_huge_bell, _bell))
+    assert torch.isfinite(huge).all()
+    torch.testing.assert_close(huge, bell)
+    sigma = torch.tensor(0.3, requires_grad=True)
+    w = _engine.dense_weights(x[:, None], x[:, None], sigma, get_kernel(_huge_bell), torch.arange(300))
+    torch.testing.assert_close(w, _engine.dense_weights(x[:, None], x[:, None], sigma,
+                                                        get_kernel(_bell), torch.arange(300)))
+    (w @ y).sum().backward()
+    assert torch.isfinite(sigma.grad)
+
+
 def test_dense_weights_leave_out_any_index_and_stay_differentiable():
     x = torch.linspace(0, 1, 5, dtype=torch.float64)[:, None]
     sigma = torch.tensor(0.4, dtype=torch.float64, requires_grad=True)
