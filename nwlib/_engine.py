@@ -75,6 +75,9 @@ def squared_distances(q: torch.Tensor, x: torch.Tensor, out: torch.Tensor | None
     """
     m, d = q.shape
     n = x.shape[0]
+    if out is None and torch.is_grad_enabled() and (q.requires_grad or x.requires_grad):
+        # autograd cannot see through out=: the same sum, out of place
+        return sum((q[:, j:j + 1] - x[:, j]).square() for j in range(d))
     if out is None:
         out = torch.empty(m, n, dtype=q.dtype, device=q.device)
     torch.sub(q[:, :1], x[:, 0], out=out)

@@ -172,3 +172,14 @@ def test_sdpa_is_finite_and_is_nadaraya_watson_at_every_width(dtype, sigma, per_
     torch.testing.assert_close(got, expected)
     if sigma < 1:
         assert got.tolist() == [1.0, 3.0, 4.0]  # each query's nearest key
+
+
+def test_gaussian_logits_pass_the_gradient_through():
+    q = torch.randn(3, 2, dtype=torch.float64, requires_grad=True)
+    k = torch.randn(5, 2, dtype=torch.float64)
+    logits = nwlib.sphere.gaussian_logits(q, k, sigma=0.7)
+    assert logits.requires_grad
+    (grad,) = torch.autograd.grad(logits.sum(), q)
+    # d/dq of −‖q − k‖²/(2σ²) summed over keys: −Σ_i (q − k_i)/σ²
+    expected = -(q.detach()[:, None, :] - k[None]).sum(1) / 0.7 ** 2
+    assert torch.allclose(grad, expected)
