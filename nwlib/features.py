@@ -93,30 +93,40 @@ def positive_features(x: torch.Tensor, omega: torch.Tensor) -> torch.Tensor:
     return torch.exp(x @ omega - 0.5 * (x * x).sum(dim=1, keepdim=True) - 0.5 * math.log(r))
 
 
+def _workers(elements: int, device: torch.device) -> tuple[int, bool]:
+    """Threads and inline flag for ``elements`` feature values, by the engine's policy."""
+    on_cpu = device.type == "cpu"
+    workers = (torch.get_num_threads() if on_cpu and elements >= _engine._PARALLEL_MIN_ELEMENTS
+               else 1)
+    return workers, not on_cpu or elements < _engine._GRAIN
+
+
 def _key_sums(k: torch.Tensor, values: torch.Tensor, omega: torch.Tensor, rows: int):
     """``S = Σ_i ψ(k_i) v_iᵀ`` (r, c) and ``z = Σ_i ψ(k_i)`` (r,), both times ``e^−shift``.
 
-    Keys are processed ``rows`` at a time with a running maximum of the log-features (as a
-    streaming softmax does), so memory is O(rows · r) and no exponential overflows; the common
-    factor ``e^−shift`` cancels in the estimate.
+    Each block of ``rows`` keys is summed with its own largest log-feature subtracted (so no
+    exponential overflows); the blocks are then rescaled to the largest of those shifts and
+    added. The common factor ``e^−shift`` cancels in the estimate.
     """
     r, c = omega.shape[1], values.shape[1]
-    S = torch.zeros(r, c, dtype=k.dtype, device=k.device)
-    z = torch.zeros(r, dtype=k.dtype, device=k.device)
-    shift = -math.inf
-    for start in range(0, k.shape[0], rows):
-        kb = k[start:start + rows]
+    starts = list(range(0, k.shape[0], rows))
+    S = torch.empty(len(starts), r, c, dtype=k.dtype, device=k.device)
+    z = torch.empty(len(starts), r, dtype=k.dtype, device=k.device)
+    shifts = torch.empty(len(starts), dtype=k.dtype, device=k.device)
+
+    def work(start, stop, _):
+        b = start // rows
+        kb = k[start:stop]
         logits = kb @ omega - (kb * kb).sum(dim=1, keepdim=True)  # φ and the key bias, in logs
-        top = max(shift, float(logits.max()))
-        if top > shift and shift > -math.inf:
-            rescale = math.exp(shift - top)
-            S.mul_(rescale)
-            z.mul_(rescale)
-        shift = top
-        feats = logits.sub_(shift).exp_()
-        S.addmm_(feats.T, values[start:start + rows])
-        z.add_(feats.sum(dim=0))
-    return S, z
+        shifts[b] = logits.max()
+        feats = logits.sub_(shifts[b]).exp_()
+        torch.mm(feats.T, values[start:stop], out=S[b])
+        torch.sum(feats, dim=0, out=z[b])
+
+    workers, inline = _workers(k.shape[0] * r, k.device)
+    _engine.run_blocks(work, lambda: None, k.shape[0], rows, workers, inline=inline)
+    scale = torch.exp(shifts - shifts.max())
+    return (S * scale[:, None, None]).sum(dim=0), (z * scale[:, None]).sum(dim=0)
 
 
 def random_feature_nw(x_train, y_train, x_query, sigma=1.0, *, features: int = 256,
@@ -194,11 +204,14 @@ def random_feature_nw(x_train, y_train, x_query, sigma=1.0, *, features: int = 2
     with torch.no_grad():
         S, z = _key_sums(k, y, omega, rows)
         est = torch.empty(q.shape[0], y.shape[1], dtype=dtype, device=device)
-        for start in range(0, q.shape[0], rows):
-            qb = q[start:start + rows]
-            logits = qb @ omega  # −‖q'‖²/2 and 1/√r are the same for every key: they cancel
+
+        def work(start, stop, _):
+            logits = q[start:stop] @ omega  # −‖q'‖²/2 and 1/√r are the same for every key
             feats = logits.sub_(logits.amax(dim=1, keepdim=True)).exp_()
-            est[start:start + rows] = (feats @ S) / (feats @ z).unsqueeze(1)
+            est[start:stop] = (feats @ S) / (feats @ z).unsqueeze(1)
+
+        workers, inline = _workers(q.shape[0] * r, device)
+        _engine.run_blocks(work, lambda: None, q.shape[0], rows, workers, inline=inline)
     bad = ~torch.isfinite(est).all(dim=1)
     if bool(bad.any()):
         est[bad] = float("nan")
