@@ -216,7 +216,8 @@ def random_feature_nw(x_train, y_train, x_query, sigma=1.0, *, features: int = 2
     if bool(bad.any()):
         est[bad] = float("nan")
         warnings.warn(f"{int(bad.sum())} of {est.shape[0]} queries got no usable feature sums "
-                      f"(they underflowed at sigma={v._short(sigma)}); their estimates are NaN. "
-                      "Random features need widths comparable to the spread of the data; use "
-                      "nwlib.nadaraya_watson for small widths.", RuntimeWarning, stacklevel=2)
+                      f"at sigma={v._short(sigma)} (they underflowed or overflowed); their "
+                      "estimates are NaN. Random features need widths comparable to the spread "
+                      "of the data; use nwlib.nadaraya_watson for small widths.",
+                      RuntimeWarning, stacklevel=2)
     return est[:, 0] if y_1d else est
