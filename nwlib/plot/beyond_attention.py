@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import torch
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from ..device import to_numpy
 from ._layout import _nonempty, _nonempty_array, _nonempty_items, _one_axes
@@ -118,7 +119,7 @@ def plot_scaling(x, curves: Mapping[str, object], *, xlabel: str, ylabel: str,
             if values.size != xs.size:
                 raise ValueError(f"{name}[{label!r}] has {values.size} values for {xs.size} x")
     with styled():
-        ax = _one_axes(ax, height=3.6)
+        ax = _one_axes(ax, height=4.4)
         for k, (label, values) in enumerate(series.items()):
             style = series_style(k)
             ax.plot(xs, values, color=style["color"], ls=style["linestyle"],
@@ -133,6 +134,10 @@ def plot_scaling(x, curves: Mapping[str, object], *, xlabel: str, ylabel: str,
                        label=f"{label}: {float(value):.3g}")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        # the measured x as plain numbers (16, 64, …), every other one when there are many
+        ax.xaxis.set_major_locator(FixedLocator(xs[::1 + (xs.size > 6)]))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, which="both")
