@@ -27,7 +27,7 @@ from .bandwidth import LOOResult, loo_cv, scott, silverman
 from .data import make_data, true_function
 from .density import joint_densities, nw_classify, one_hot_labels, parzen_density
 from .device import default_device, to_numpy
-from .features import draw_omega, positive_features, random_feature_nw
+from .features import random_feature_nw
 from .kernels import KERNELS, Kernel, get_kernel, kernel_names
 from .regression import nadaraya_watson
 
@@ -35,10 +35,11 @@ __all__ = ["default_device", "to_numpy", "KERNELS", "Kernel", "get_kernel", "ker
            "nadaraya_watson",
            "make_data", "true_function", "scott", "silverman", "loo_cv", "LOOResult",
            "parzen_density", "joint_densities", "nw_classify", "one_hot_labels",
-           "draw_omega", "positive_features", "random_feature_nw"]
+           "random_feature_nw"]
 __version__ = "0.1.0"
 
-_LAZY = {"plot", "widgets", "learning", "consistency", "rates", "metric"}  # matplotlib, ipywidgets, tqdm: load on use
+_LAZY = {"plot", "widgets", "learning", "consistency", "rates",
+         "metric"}  # matplotlib, ipywidgets, tqdm: load on use
 
 
 def __getattr__(name):

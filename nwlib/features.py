@@ -59,7 +59,7 @@ def draw_omega(d: int, r: int, *, seed: int = 0, dtype: torch.dtype = torch.floa
     """
     d = v.check_positive_int(d, "d")
     r = v.check_positive_int(r, "r")
-    seed = v.check_positive_int(seed, "seed", minimum=0)
+    seed = v.check_seed(seed)
     dtype = v.check_dtype(dtype)
     gen = torch.Generator().manual_seed(seed)
     omega = torch.randn(d, r, generator=gen, dtype=torch.float64)
@@ -188,14 +188,13 @@ def random_feature_nw(x_train, y_train, x_query, sigma=1.0, *, features: int = 2
     True
     """
     device = default_device(device)
-    x, y, y_1d, dtype, (q_raw,) = v.training_set(x_train, y_train, device=device,
-                                                 extra=[("x_query", x_query)])
-    q, _ = v.query_points(q_raw, x.shape[1], device=device, dtype=dtype)
-    sig = v.check_sigma(sigma, x.shape[1], device=device, dtype=dtype)
+    data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
+                       queries=("x_query", x_query), sigma=("sigma", sigma),
+                       purpose="random-feature Nadaraya–Watson")
+    x, y, q, sig, dtype = data.x, data.y, data.q, data.sigma, data.dtype
     r = v.check_positive_int(features, "features")
-    seed = v.check_positive_int(seed, "seed", minimum=0)
+    seed = v.check_seed(seed)
     center = v.check_bool(center, "center")
-    v.check_finite(y, "y_train")
 
     omega = draw_omega(x.shape[1], r, seed=seed, dtype=dtype, device=device)
     c = x.mean(dim=0) if center else torch.zeros(x.shape[1], dtype=dtype, device=device)
@@ -220,4 +219,4 @@ def random_feature_nw(x_train, y_train, x_query, sigma=1.0, *, features: int = 2
                       "estimates are NaN. Random features need widths comparable to the spread "
                       "of the data; use nwlib.nadaraya_watson for small widths.",
                       RuntimeWarning, stacklevel=2)
-    return est[:, 0] if y_1d else est
+    return est[:, 0] if data.y_1d else est

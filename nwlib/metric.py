@@ -93,7 +93,9 @@ def _check_map(W, d: int, *, device, dtype, name: str = "W") -> torch.Tensor:
 def _validated(x_train, y_train, kernel, device):
     device = default_device(device)
     kern = _check_kernel(kernel)
-    x, y, _, dtype, _ = v.training_set(x_train, y_train, device=device)
+    data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
+                       purpose="learning a metric")
+    x, y, dtype = data.x, data.y, data.dtype
     if x.shape[0] < 2:
         raise ValueError("leave-one-out needs at least 2 training points")
     return device, kern, x, y, dtype
@@ -214,7 +216,7 @@ def learn_metric(x_train, y_train, *, W0=None, kernel="gaussian", steps: int = 3
     batch_size = v.check_positive_int(batch_size, "batch_size")
     lr = v.check_positive_float(lr, "lr")
     v.check_choice(schedule, "schedule", ("cosine", "constant"))
-    seed = v.check_positive_int(seed, "seed", minimum=0)
+    seed = v.check_seed(seed)
     progress = v.check_optional_bool(progress, "progress")
     n, d = x.shape
     if W0 is None:
