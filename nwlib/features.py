@@ -39,6 +39,7 @@ import torch
 
 from . import _engine
 from . import _validate as v
+from ._memory import check_allocation
 from .device import default_device
 
 __all__ = ["draw_omega", "positive_features", "random_feature_nw"]
@@ -169,6 +170,11 @@ def random_feature_nw(x_train, y_train, x_query, sigma=1.0, *, features: int = 2
         NaN, with a ``RuntimeWarning``, for a query whose feature sums underflow to 0 (a width far
         too small for random features).
 
+    Raises
+    ------
+    ValueError
+        If the features would need more memory than nwlib may use (before allocating them).
+
     References
     ----------
     Choromanski et al. (2021); Katharopoulos et al. (2020).
@@ -196,10 +202,16 @@ def random_feature_nw(x_train, y_train, x_query, sigma=1.0, *, features: int = 2
     seed = v.check_seed(seed)
     center = v.check_bool(center, "center")
 
+    rows = max(1, _engine.block_elements(device) // r)
+    # ω, the per-block key sums and one block of features per thread, before allocating any
+    blocks = -(-x.shape[0] // rows) + 1
+    check_allocation(r * torch.finfo(dtype).bits // 8 * (x.shape[1] + blocks * (y.shape[1] + 1)
+                                                         + rows * torch.get_num_threads()),
+                     f"{r} random features for {x.shape[0]} keys", "features",
+                     "pass fewer features (the error falls only like 1/√features)", device=device)
     omega = draw_omega(x.shape[1], r, seed=seed, dtype=dtype, device=device)
     c = x.mean(dim=0) if center else torch.zeros(x.shape[1], dtype=dtype, device=device)
     k, q = (x - c) / sig, (q - c) / sig
-    rows = max(1, _engine.block_elements(device) // r)
     with torch.no_grad():
         S, z = _key_sums(k, y, omega, rows)
         est = torch.empty(q.shape[0], y.shape[1], dtype=dtype, device=device)

@@ -158,3 +158,9 @@ def test_bad_data_is_refused_by_name(data):
         random_feature_nw(x, y[:-1], q)
     with pytest.raises(ValueError, match="d must be"):
         draw_omega(0, 3)
+
+
+def test_too_many_features_for_the_memory_are_refused_before_allocating(data):
+    x, y, q = data
+    with pytest.raises(ValueError, match="features: 1000000000000 random features .* GiB"):
+        random_feature_nw(x, y, q, features=10**12)
