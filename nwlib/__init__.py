@@ -19,17 +19,20 @@ module             what it holds
 ``plot``           the figures
 ``widgets``        the interactive explorers (imported on first use: needs ipywidgets)
 ``device``         CUDA when available, else the CPU; ``NWLIB_DEVICE`` overrides
+``features``       positive random features: Gaussian attention in linear time (beyond the section)
+``metric``         a learned metric ‖W(q − k)‖²: query and key maps (beyond the section)
 ``core``           tensor-level building blocks without validation (attention's vocabulary)
 =================  ==================================================================
 """
 import importlib
 
-from . import adaptive, bandwidth, core, data, density, kernels, local, regression, sphere  # noqa: F401 (nwlib.<module>)
+from . import adaptive, bandwidth, core, data, density, features, kernels, local, regression, sphere  # noqa: F401 (nwlib.<module>)
 from .adaptive import knn_widths, loo_knn
 from .bandwidth import LOOResult, loo_cv, scott, silverman
 from .data import make_data, true_function
 from .density import joint_densities, nw_classify, one_hot_labels, parzen_density
 from .device import default_device, to_numpy
+from .features import random_feature_nw
 from .kernels import KERNELS, Kernel, get_kernel, kernel_names
 from .local import local_linear
 from .regression import nadaraya_watson
@@ -37,10 +40,12 @@ from .regression import nadaraya_watson
 __all__ = ["default_device", "to_numpy", "KERNELS", "Kernel", "get_kernel", "kernel_names",
            "nadaraya_watson", "local_linear", "knn_widths", "loo_knn",
            "make_data", "true_function", "scott", "silverman", "loo_cv", "LOOResult",
-           "parzen_density", "joint_densities", "nw_classify", "one_hot_labels"]
+           "parzen_density", "joint_densities", "nw_classify", "one_hot_labels",
+           "random_feature_nw"]
 __version__ = "0.1.0"
 
-_LAZY = {"plot", "widgets", "learning", "consistency", "rates"}  # matplotlib, ipywidgets, tqdm: load on use
+_LAZY = {"plot", "widgets", "learning", "consistency", "rates",
+         "metric"}  # matplotlib, ipywidgets, tqdm: load on use
 
 
 def __getattr__(name):
