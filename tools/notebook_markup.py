@@ -65,9 +65,17 @@ LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_ext
 FRONTMATTER = """---
 numbering:
   equation: false
+  figure:
+    start: {figure}
+    template: Fig. %s
+  exercise:
+    start: {exercise}
 ---
 % JupyterLab only (tagged remove-cell, so the website leaves it out; tools/notebook_markup.py
-% writes it): as on the website, only equations with a \\tag are numbered."""
+% writes it): as on the website, only equations with a \\tag are numbered, and figures and
+% exercises are numbered through the book (Sphinx's numfig order: _toc.yml's)."""
+FIGURE_DIRECTIVE = re.compile(r"^(```|:::)\{figure\}", re.MULTILINE)
+EXERCISE_DIRECTIVE = re.compile(r"^(```|:::)\{exercise\}", re.MULTILINE)
 SOLUTION_HEADING = "## Solution"
 # cell metadata that Jupyter front ends write while a notebook is read or run
 VOLATILE_CELL_KEYS = ("execution", "collapsed", "scrolled", "ExecuteTime")
@@ -117,6 +125,60 @@ def _doc_link(match: re.Match, folder: Path) -> str:
     return f"[{text if text else _title(path)}]({href})"
 
 
+def _counts(path: Path) -> tuple[int, int]:
+    """The numbered figures and exercises of one page of the book."""
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        figures = sum(bool(c.get("metadata", {}).get("mystnb", {}).get("figure"))
+                      for c in cells if c["cell_type"] == "code" and not is_lab_only(c))
+        text = "\n".join("".join(c["source"]) for c in cells
+                         if c["cell_type"] == "markdown" and not is_lab_only(c))
+    else:
+        figures, text = 0, path.read_text(encoding="utf-8")
+    return figures + len(FIGURE_DIRECTIVE.findall(text)), len(EXERCISE_DIRECTIVE.findall(text))
+
+
+def _toc_order(root: Path) -> list[Path]:
+    """The book's pages in _toc.yml's order (the order Sphinx numbers figures in)."""
+    import yaml
+
+    def walk(entry):
+        if isinstance(entry, dict):
+            for key in ("root", "file"):
+                if key in entry:
+                    yield entry[key]
+            for value in entry.values():
+                if isinstance(value, (list, dict)):
+                    yield from walk(value)
+        elif isinstance(entry, list):
+            for item in entry:
+                yield from walk(item)
+
+    pages = []
+    for name in walk(yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))):
+        for suffix in (".ipynb", ".md"):
+            if (root / (name + suffix)).is_file():
+                pages.append(root / (name + suffix))
+                break
+    return pages
+
+
+def site_numbers(path: Path) -> dict:
+    """The number the site gives the page's first figure and first exercise: Sphinx numbers them
+    through the whole book (no section numbers), in the order of _toc.yml."""
+    root = next((p for p in path.resolve().parents if (p / "_toc.yml").is_file()), None)
+    start = {"figure": 1, "exercise": 1}
+    if root is None:
+        return start
+    for page in _toc_order(root):
+        if page.resolve() == path.resolve():
+            return start
+        figures, exercises = _counts(page)
+        start["figure"] += figures
+        start["exercise"] += exercises
+    return start
+
+
 def clean(nb) -> None:
     """Remove what Jupyter adds while a notebook is read, run or saved (in place)."""
     nb.metadata.pop("widgets", None)
@@ -134,7 +196,7 @@ def clean(nb) -> None:
             cell.execution_count = None
 
 
-def markup(nb, folder: Path) -> None:
+def markup(nb, folder: Path, notebook: str = "") -> None:
     """Regenerate the Lab-only cells and rewrite the markup (in place; see the module's doc)."""
     cells = []
     for cell in nb.cells:
@@ -157,7 +219,8 @@ def markup(nb, folder: Path) -> None:
                 raise ValueError(f"a figure cell has no name: {cell.source[:60]!r}")
             cells.append(_lab_cell(_cell_id(name),
                                    f":::{{figure}}\n:label: {name}\n{caption}\n:::"))
-    cells.insert(0, _lab_cell(_cell_id("frontmatter"), FRONTMATTER))
+    cells.insert(0, _lab_cell(_cell_id("frontmatter"),
+                              FRONTMATTER.format(**site_numbers(folder / notebook))))
     for cell in cells:  # the metadata key Lab reads (a Python keyword argument cannot hold "-")
         if "jp_MarkdownHeadingCollapsed" in cell.metadata:
             cell.metadata["jp-MarkdownHeadingCollapsed"] = cell.metadata.pop(
@@ -170,7 +233,7 @@ def canonical(text: str, folder: Path, name: str = "") -> str:
     nb = nbformat.reads(text, as_version=4)
     nb.nbformat, nb.nbformat_minor = 4, max(nb.nbformat_minor, 5)
     clean(nb)
-    markup(nb, folder)
+    markup(nb, folder, name)
     seen = set()
     for index, cell in enumerate(nb.cells):
         if not cell.get("id") or cell["id"] in seen:  # stable: from the notebook, place and text
@@ -203,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.clean:
         # git runs a clean filter from the repository root; the chapters are the notebooks' folder
         text = sys.stdin.read()
-        folder = Path(args.notebooks[0]).parent if args.notebooks else Path("chapters")
-        sys.stdout.write(canonical(text, folder))
+        path = Path(args.notebooks[0]) if args.notebooks else Path("-")
+        sys.stdout.write(canonical(text, path.parent, path.name))
         return 0
     if args.install_git_filter:
         tool = Path(__file__).resolve().relative_to(Path.cwd().resolve()).as_posix()
