@@ -21,9 +21,9 @@ Each explorer's :attr:`Explorer.widget` is one :class:`ipywidgets.VBox` with two
 
 While the live controls are at their defaults the explorer shows the precomputed frames; once one
 is changed it shows the live image, and back at the defaults it returns to the frames. A change
-in a kernel does not draw at once: it says "redrawing…" and schedules one redraw on the kernel's
-event loop, which runs after the changes already queued (a drag sends many) and draws the latest
-values only (:meth:`Explorer._request`). An update is one :func:`nwlib.nadaraya_watson` pass (on
+in a kernel does not draw at once: it says "redrawing…", and one redraw runs on the kernel's
+event loop when the changes stop coming (a drag sends many), for the latest values only
+(:meth:`Explorer._request`). An update is one :func:`nwlib.nadaraya_watson` pass (on
 one torch thread), a redraw of only the artists that move over a cached background (blitting)
 and a fast PNG encode.
 
@@ -343,7 +343,8 @@ class Explorer:
 
     title = ""
     note = ""
-    COALESCE_S = 0.05  # a redraw waits this long for the changes still arriving
+    COALESCE_S = 0.1  # a redraw waits until no change has come for this long ...
+    MAX_WAIT_S = 0.5  # ... or this long after the first change it draws
 
     def _build(self, figure: FrameFigure, frames: list[list[w.Image]], slider, slider_name: str,
                live_controls: dict, render: Callable[[dict], bytes], *, selector=None,
@@ -395,6 +396,7 @@ class Explorer:
         self.last_update_ms: float | None = None
         self.renders = 0  # live images drawn (the changes a drag sends are coalesced)
         self._generation, self._scheduled = 0, False
+        self._first_change = self._last_change = 0.0
         for control in self.controls.values():
             control.observe(self._changed, names="value")
         # The front end counts the root's views: a positive count means a live front end shows it.
@@ -435,13 +437,14 @@ class Explorer:
         self._request()
 
     def _request(self) -> None:
-        """Redraw for the latest controls, once, after the kernel has read the changes queued.
+        """Redraw for the latest controls, once the changes stop coming.
 
         A drag sends one change per step, faster than a large redraw. In a kernel, each change
-        only marks the image stale and shows that a redraw is under way; one redraw is
-        scheduled on the kernel's event loop, which runs after the changes already queued, and
-        draws whatever the controls say then: stale values are dropped, never drawn. Without an
-        event loop (a script, a test) the redraw is immediate.
+        only marks the image stale and shows that a redraw is under way; the redraw runs on the
+        kernel's event loop once no change has come for ``COALESCE_S`` (or ``MAX_WAIT_S`` after
+        the first, so a long drag still shows its way), and draws whatever the controls say
+        then: stale values are dropped, never drawn. Without an event loop (a script, a test) the
+        redraw is immediate.
         """
         self._generation += 1
         try:
@@ -449,12 +452,19 @@ class Explorer:
         except RuntimeError:
             self.update()
             return
+        now = loop.time()
+        self._last_change = now
         self._busy(True)
         if not self._scheduled:
-            self._scheduled = True
-            loop.call_later(self.COALESCE_S, self._draw_latest)
+            self._scheduled, self._first_change = True, now
+            loop.call_later(self.COALESCE_S, self._draw_latest, loop)
 
-    def _draw_latest(self) -> None:
+    def _draw_latest(self, loop) -> None:
+        now = loop.time()
+        quiet = now - self._last_change >= self.COALESCE_S
+        if not quiet and now - self._first_change < self.MAX_WAIT_S:
+            loop.call_later(self._last_change + self.COALESCE_S - now, self._draw_latest, loop)
+            return
         self._scheduled = False
         generation = self._generation
         if self.is_default():

@@ -250,6 +250,32 @@ def explorer_page(lab, browser):
     o.page.close()
 
 
+COUNT_REDRAWS = (  # one line, so that Lab's editor adds no indentation
+    'exec("from nwlib.widgets._frames import Explorer\\n'
+    'if not hasattr(Explorer, \'redraws\'):\\n'
+    '    def counted(self, update=Explorer.update):\\n'
+    '        Explorer.redraws += 1\\n'
+    '        return update(self)\\n'
+    '    Explorer.redraws, Explorer.update = 0, counted\\n'
+    'print(\'redraws\', Explorer.redraws)")')
+
+
+def _redraws(o: Opened, below: int) -> int:
+    """The live images the kernel has drawn since the first call, asked in a new cell (never
+    saved): the explorers' ``update`` is wrapped to count its calls."""
+    o.cells.nth(below).locator(".jp-InputPrompt").click()
+    o.page.keyboard.press("Escape")
+    o.page.keyboard.press("b")
+    o.page.keyboard.press("Enter")  # edit mode: the keys go into the cell
+    o.page.keyboard.type(COUNT_REDRAWS)
+    o.page.keyboard.press("Shift+Enter")
+    out = o.cells.nth(below + 1).locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']",
+        has_text=re.compile(r"redraws \d+"))
+    out.wait_for(timeout=60_000)
+    return int(out.inner_text().split()[-1])
+
+
 def test_live_explorer_draws_the_last_of_20_quick_changes_with_few_redraws(explorer_page):
     o, widget = explorer_page
     live_img = widget.locator(".nwlib-display img")
@@ -276,6 +302,9 @@ def test_live_explorer_draws_the_last_of_20_quick_changes_with_few_redraws(explo
                                                      characterData: true});
     }""")
     handle = widget.locator(".nwlib-static .widget-slider .noUi-handle").first
+    explorer_cell = next(i for i, c in enumerate(_cells(o.name))
+                         if "query_explorer()" in "".join(c["source"]))
+    before = _redraws(o, explorer_cell)
     handle.focus()
     start = time.perf_counter()
     for key in ["ArrowRight"] * 12 + ["ArrowLeft"] * 8:  # 20 changes, ending inside the range
@@ -289,11 +318,12 @@ def test_live_explorer_draws_the_last_of_20_quick_changes_with_few_redraws(explo
         timeout=120_000)
     settled = time.perf_counter() - start
     o.page.wait_for_timeout(1500)  # nothing stale may arrive after the last value
-    redraws = o.page.evaluate("window.__redraws")
+    images = o.page.evaluate("window.__redraws")
+    redraws = _redraws(o, explorer_cell) - before
     shown = [t for t in live_img.evaluate_all("imgs => imgs.filter(i => i.offsetParent)"
                                               ".map(i => i.title || i.alt)")]
     assert any(f"q = {float(last):.2f}" in t for t in shown), (last, shown)
     print(f"20 changes pressed in {pressed:.2f} s; the last value shown after {settled:.2f} s, "
-          f"{redraws} redraws; {status.inner_text()}")
+          f"{redraws} redraws ({images} new images in the page); {status.inner_text()}")
     assert 1 <= redraws <= 5, f"{redraws} redraws for 20 changes"
     assert o.page.evaluate("window.__busy") >= 1, "no sign that a redraw was under way"
