@@ -343,8 +343,8 @@ class Explorer:
 
     title = ""
     note = ""
-    COALESCE_S = 0.1  # a redraw waits until no change has come for this long ...
-    MAX_WAIT_S = 0.5  # ... or this long after the first change it draws
+    COALESCE_S = 0.25  # a redraw waits until no change has come for this long ...
+    MAX_WAIT_S = 1.0  # ... or this long after the first change it draws
 
     def _build(self, figure: FrameFigure, frames: list[list[w.Image]], slider, slider_name: str,
                live_controls: dict, render: Callable[[dict], bytes], *, selector=None,
