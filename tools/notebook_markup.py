@@ -12,9 +12,10 @@ What it does to each notebook (the site's pages stay as they were):
 
   - ``lab-frontmatter`` (the first cell): MyST front matter that turns mystmd's automatic
     equation numbers off, so only equations with a ``\\tag`` are numbered, once, as on the site;
-  - ``lab-solution-<label>`` before each ``{solution-start}`` cell: a ``## Solution`` heading,
-    collapsed (``jp-MarkdownHeadingCollapsed``): Lab hides the solution's cells until one click,
-    as the site's dropdown does;
+  - ``lab-solution-<label>`` before each ``{solution-start}`` cell: a "Solution" heading one
+    level above the solution's own headings (``##`` if it has none), collapsed
+    (``jp-MarkdownHeadingCollapsed``): Lab hides the solution's cells until one click, as the
+    site's dropdown does;
   - ``lab-<figure name>`` after each figure cell (``mystnb.figure`` metadata): the caption as a
     MyST figure with the same label, so that Lab shows the caption and ``{numref}`` resolves.
 
@@ -54,6 +55,7 @@ LAB_PREFIX = "lab-"
 LAB_TAG = "remove-cell"  # myst-nb drops the cell from the site
 HIDE_TAGS = ("hide-input", "remove-input")
 SOLUTION_START = re.compile(r"^```\{solution-start\}\s*(\S*)", re.MULTILINE)
+SOLUTION_END = re.compile(r"^```\{solution-end\}", re.MULTILINE)
 DOC_ROLE = re.compile(r"\{doc\}`([^`]*)`")
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # what JupyterLab writes once ipykernel has started (all but the Python version, which is the
@@ -76,14 +78,14 @@ numbering:
 % exercises are numbered through the book (Sphinx's numfig order: _toc.yml's)."""
 FIGURE_DIRECTIVE = re.compile(r"^(```|:::)\{figure\}", re.MULTILINE)
 EXERCISE_DIRECTIVE = re.compile(r"^(```|:::)\{exercise\}", re.MULTILINE)
-SOLUTION_HEADING = "## Solution"
+SOLUTION_TITLE = "Solution"
 # cell metadata that Jupyter front ends write while a notebook is read or run
 VOLATILE_CELL_KEYS = ("execution", "collapsed", "scrolled", "ExecuteTime")
 
 
-def _lab_cell(cell_id: str, source: str, **metadata) -> nbformat.NotebookNode:
+def _lab_cell(cell_id: str, source: str) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_markdown_cell(source, id=cell_id)
-    cell.metadata.update({"tags": [LAB_TAG], **metadata})
+    cell.metadata["tags"] = [LAB_TAG]
     return cell
 
 
@@ -196,18 +198,41 @@ def clean(nb) -> None:
             cell.execution_count = None
 
 
+def heading_levels(cell) -> list[int]:
+    """The levels of the Markdown headings in a cell (none in a code cell)."""
+    if cell.cell_type != "markdown":
+        return []
+    text = re.sub(r"^(```|~~~).*?^\1", "", cell.source, flags=re.MULTILINE | re.DOTALL)
+    return [len(level) for level, _ in HEADING.findall(text)]
+
+
+def solution_heading_level(cells, start: int) -> int:
+    """The level of the Lab-only heading that closes the solution starting at ``start``: one above
+    the solution's own headings (Lab hides every cell up to the next heading of that level or
+    above), and 2 for a solution without headings."""
+    levels = []
+    for cell in cells[start:]:
+        levels += heading_levels(cell)
+        if cell.cell_type == "markdown" and SOLUTION_END.search(cell.source):
+            break
+    return max(1, min(levels) - 1) if levels else 2
+
+
 def markup(nb, folder: Path, notebook: str = "") -> None:
     """Regenerate the Lab-only cells and rewrite the markup (in place; see the module's doc)."""
-    cells = []
-    for cell in nb.cells:
-        if is_lab_only(cell):
-            continue
+    source = [cell for cell in nb.cells if not is_lab_only(cell)]
+    cells = [_lab_cell(_cell_id("frontmatter"),
+                       FRONTMATTER.format(**site_numbers(folder / notebook)))]
+    for index, cell in enumerate(source):
         if cell.cell_type == "markdown":
             cell.source = DOC_ROLE.sub(lambda m: _doc_link(m, folder), cell.source)
             start = SOLUTION_START.search(cell.source)
             if start:
-                cells.append(_lab_cell(_cell_id("solution-" + (start.group(1) or str(len(cells)))),
-                                       SOLUTION_HEADING, jp_MarkdownHeadingCollapsed=True))
+                level = solution_heading_level(source, index)
+                heading = _lab_cell(_cell_id("solution-" + (start.group(1) or str(index))),
+                                    "#" * level + " " + SOLUTION_TITLE)
+                heading.metadata["jp-MarkdownHeadingCollapsed"] = True
+                cells.append(heading)
         cells.append(cell)
         tags = cell.metadata.get("tags", [])
         if cell.cell_type == "code" and any(t in tags for t in HIDE_TAGS):
@@ -219,12 +244,6 @@ def markup(nb, folder: Path, notebook: str = "") -> None:
                 raise ValueError(f"a figure cell has no name: {cell.source[:60]!r}")
             cells.append(_lab_cell(_cell_id(name),
                                    f":::{{figure}}\n:label: {name}\n{caption}\n:::"))
-    cells.insert(0, _lab_cell(_cell_id("frontmatter"),
-                              FRONTMATTER.format(**site_numbers(folder / notebook))))
-    for cell in cells:  # the metadata key Lab reads (a Python keyword argument cannot hold "-")
-        if "jp_MarkdownHeadingCollapsed" in cell.metadata:
-            cell.metadata["jp-MarkdownHeadingCollapsed"] = cell.metadata.pop(
-                "jp_MarkdownHeadingCollapsed")
     nb.cells = cells
 
 
