@@ -310,14 +310,16 @@ def test_live_explorer_draws_the_last_of_20_quick_changes_with_few_redraws(explo
     for key in ["ArrowRight"] * 12 + ["ArrowLeft"] * 8:  # 20 changes, ending inside the range
         o.page.keyboard.press(key)
     pressed = time.perf_counter() - start
-    last = widget.locator(".nwlib-static .widget-readout").first.inner_text().strip()
+    last = f"{0.2 * 17:.2f}"  # the query slider starts at q = 2.6 (index 13): 13 + 12 - 8
+    readout = widget.locator(".nwlib-static .widget-readout").first
     o.page.wait_for_function(
-        "([img, q]) => [...img.querySelectorAll('img')].some(i => i.offsetParent && "
-        "(i.title || i.alt || '').includes('q = ' + q))",
-        arg=[widget.locator(".nwlib-display").element_handle(), f"{float(last):.2f}"],
-        timeout=120_000)
+        "([w, q]) => w.querySelector('.nwlib-live').textContent.includes('updated') && "
+        "[...w.querySelectorAll('.nwlib-display img')].some(i => i.offsetParent && "
+        "(i.title || '').includes('q = ' + q))",
+        arg=[widget.element_handle(), last], timeout=120_000)
     settled = time.perf_counter() - start
-    o.page.wait_for_timeout(1500)  # nothing stale may arrive after the last value
+    o.page.wait_for_timeout(3000)  # nothing stale may arrive after the last value
+    assert f"{float(readout.inner_text()):.2f}" == last, "the slider moved back by itself"
     images = o.page.evaluate("window.__redraws")
     redraws = _redraws(o, explorer_cell) - before
     shown = [t for t in live_img.evaluate_all("imgs => imgs.filter(i => i.offsetParent)"
