@@ -4,8 +4,8 @@ The tests run the README's command (`make lab`, as the user running the tests, r
 a free port, open every notebook of chapters/ in headless Chromium and read them as a reader
 does: no MyST directive or role shows as raw text and no reference is unresolved, a solution is
 closed until one click, every figure has its caption, the checks' code is hidden, only tagged
-equations are numbered, once; and a live explorer given 20 quick changes draws the last one, with
-a few redraws only. (tools/notebook_markup.py writes the markup that makes this so.)
+equations are numbered, once; a notebook only read is saved as committed; and a live explorer
+given 20 quick changes draws the last one, with a few redraws only. (tools/notebook_markup.py writes the markup that makes this so.)
 Lab runs with autosave off: the tests never write into the checkout.
 """
 from __future__ import annotations
@@ -231,6 +231,26 @@ def test_only_tagged_equations_are_numbered_once(opened, name):
     for tags, text in shown:
         numbers = re.findall(r"\(\d+(?:\.\d+)*\)", text)
         assert len(numbers) == tags, f"{name}: an equation with {tags} tag(s) shows {numbers}"
+
+
+@pytest.mark.parametrize("name", EXERCISES[:1])
+def test_a_notebook_only_read_is_saved_as_committed(lab, browser, name):
+    """Lab marks a notebook modified once its kernel starts, and opening the solution changes
+    its metadata; saved (as autosave would), the file must stay as git has it."""
+    path = REPO / "chapters" / name
+    before = path.read_bytes()
+    o = _open(lab, browser, name)
+    try:
+        _expand_solutions(o)
+        o.page.wait_for_selector(".jp-mod-dirty", timeout=60_000)  # the kernel's metadata
+        o.page.keyboard.press("Control+s")
+        o.page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')",
+                                 timeout=30_000)
+        o.page.wait_for_timeout(1000)
+        assert path.read_bytes() == before, f"{name}: saving a notebook only read changed it"
+    finally:
+        o.page.close()
+        path.write_bytes(before)
 
 
 @pytest.fixture(scope="module")
