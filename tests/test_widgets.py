@@ -296,13 +296,14 @@ def test_empty_windows_show_as_gaps_without_a_warning():
     assert not np.isfinite(ex.figure.line.get_ydata()).all()
 
 
-def test_the_package_exports_the_four_explorers_and_page_weight():
+def test_the_package_exports_the_explorers_and_page_weight():
     assert sorted(nw.__all__) == sorted(["explorer", "query_explorer", "loo_explorer",
-                                         "temperature_explorer", "page_weight"])
+                                         "temperature_explorer", "boundary_explorer",
+                                         "page_weight"])
 
 
 @pytest.mark.parametrize("factory", ["explorer", "query_explorer", "loo_explorer",
-                                     "temperature_explorer"])
+                                     "temperature_explorer", "boundary_explorer"])
 def test_defaults_live_in_the_factory_only(factory):
     made = getattr(nw, factory)
     cls = inspect.signature(made).return_annotation

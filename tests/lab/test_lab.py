@@ -5,8 +5,9 @@ a free port, open every notebook of chapters/ in headless Chromium and read them
 does: no MyST directive or role shows as raw text and no reference is unresolved, a solution is
 closed until one click, every figure has its caption, the checks' code is hidden, only tagged
 equations are numbered, once; a notebook only read is saved as committed; and a live explorer
-given 20 quick changes draws the last one, with a few redraws only. (tools/notebook_markup.py writes the markup that makes this so.)
-Lab runs with autosave off: the tests never write into the checkout.
+given 20 quick changes draws the last one, with a few redraws only. (tools/notebook_markup.py
+writes the markup that makes this so.) Lab runs with autosave off, and the one test that saves
+puts the file back: the tests leave the checkout as they found it.
 """
 from __future__ import annotations
 
