@@ -69,7 +69,7 @@ notebooks: $(STAMP)
 
 ## lab: JupyterLab on the chapters, with the book's MyST markup rendered (jupyterlab-myst)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab $(ROOT_ARGS) $(LAB_ARGS) chapters
+	$(VENV)/bin/jupyter lab --config=tools/jupyter_lab_config.py $(ROOT_ARGS) $(LAB_ARGS) chapters
 
 ## bench: the performance benchmark (not part of the tests); writes benchmarks/results/
 bench: $(STAMP)

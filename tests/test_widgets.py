@@ -1,10 +1,12 @@
 """nwlib.widgets without a browser: the jslinked precomputed layer, the live layer, what the frames
 show (titles that never collide, one heatmap norm, a fixed weight axis, legends off the curves),
 alt text and accessible names, the page weight, and argument checks. Small explorers (a few
-frames) keep it fast; tests/test_browser.py drives the built website in Chromium."""
+frames) keep it fast; tests/site/test_browser.py drives the built website in Chromium and
+tests/lab/test_lab.py the live explorers in JupyterLab."""
 from __future__ import annotations
 
 import base64
+import importlib
 import inspect
 import io
 
@@ -20,6 +22,10 @@ from nwlib import plot
 from nwlib import widgets as nw
 from nwlib.bandwidth import loo_cv
 from nwlib.data import make_data
+from nwlib.widgets._frames import BOOK_KERNELS, SIGMA_STOPS
+from nwlib.widgets.estimate import EstimateFigure
+from nwlib.widgets.loo import LOOFigure
+from nwlib.widgets.query import QueryFigure
 
 PAGE_BUDGET = 1_500_000  # bytes of precomputed frames per explorer, as the page embeds them
 SMALL = dict(sigmas=(0.05, 0.3, 1.0))
@@ -44,11 +50,11 @@ def small():
 # ---------------------------------------------------------------------------------------------
 
 def test_default_options_cover_the_book():
-    assert nw.BOOK_KERNELS == tuple(nwlib.KERNELS)
+    assert BOOK_KERNELS == tuple(nwlib.KERNELS)
     defaults = inspect.signature(nw.explorer).parameters
-    assert defaults["kernels"].default == nw.BOOK_KERNELS
+    assert defaults["kernels"].default == BOOK_KERNELS
     sigmas = defaults["sigmas"].default
-    assert sigmas == nw.SIGMA_STOPS and sigmas[0] == 0.01 and sigmas[-1] == 5.0
+    assert sigmas == SIGMA_STOPS and sigmas[0] == 0.01 and sigmas[-1] == 5.0
     assert {0.1, 0.2, 0.5, 1.0} <= set(sigmas)
     ratios = np.diff(np.log(sigmas))
     assert (ratios > 0).all() and ratios.max() / ratios.min() < 2.5  # roughly log-spaced
@@ -135,10 +141,10 @@ def test_frames_are_deterministic(small):
 
 @pytest.mark.parametrize("make, default_frames", [
     (lambda: nw.explorer(kernels=("gaussian", "constant"), sigmas=(0.01, 0.5, 5.0)),
-     (len(nw.BOOK_KERNELS) - 1) * len(nw.SIGMA_STOPS) + 1),
+     (len(BOOK_KERNELS) - 1) * len(SIGMA_STOPS) + 1),
     (lambda: nw.query_explorer(sigmas=(0.1, 1.0), queries=(0.0, 2.4, 5.0)), 4 * 26),
-    (lambda: nw.loo_explorer(sigmas=(0.01, 0.3, 5.0)), len(nw.SIGMA_STOPS)),
-    (lambda: nw.temperature_explorer(temperatures=(0.01, 0.3, 5.0)), len(nw.SIGMA_STOPS)),
+    (lambda: nw.loo_explorer(sigmas=(0.01, 0.3, 5.0)), len(SIGMA_STOPS)),
+    (lambda: nw.temperature_explorer(temperatures=(0.01, 0.3, 5.0)), len(SIGMA_STOPS)),
 ])
 def test_page_weight_of_each_default_explorer(make, default_frames):
     """The default explorer's weight, from the mean weight of a few of its frames (extremes of σ
@@ -203,7 +209,7 @@ def estimate_figures():
 ])
 def test_main_explorer_titles_never_collide(estimate_figures, kernel, sigma, n):
     if n not in estimate_figures:
-        estimate_figures[n] = nw.EstimateFigure(make_data(n=n))
+        estimate_figures[n] = EstimateFigure(make_data(n=n))
     figure = estimate_figures[n]
     figure.draw(kernel, sigma, palette=False)
     assert _text_collisions(figure) == []
@@ -213,11 +219,11 @@ def test_main_explorer_titles_never_collide(estimate_figures, kernel, sigma, n):
 
 
 def test_query_and_loo_titles_never_collide():
-    q = nw.QueryFigure(make_data())
+    q = QueryFigure(make_data())
     for kernel, sigma, query in (("epanechnikov", 0.1, 2.4), ("boxcar", 1.0, 0.0), ("gaussian", 0.2, 5.0)):
         q.draw(kernel, sigma, query, palette=False)
         assert _text_collisions(q) == []
-    loo = nw.LOOFigure(make_data(), "boxcar", np.geomspace(0.01, 5, 20))
+    loo = LOOFigure(make_data(), "boxcar", np.geomspace(0.01, 5, 20))
     loo.draw(0.015, palette=False)
     assert _text_collisions(loo) == []
 
@@ -238,6 +244,73 @@ def test_live_update_recomputes_and_returns_to_frames():
     ex.reset()
     assert ex.display.selected_index == 0
     assert ex.controls["n"].value == 40
+
+
+def test_changes_in_a_kernel_draw_the_latest_value_once():
+    """A drag sends a change per step: in a running event loop (as in a kernel) they are coalesced
+    into one redraw of the last value, and a redraw under way is shown at once."""
+    import asyncio
+
+    ex = nw.explorer(kernels=("gaussian",), **SMALL)
+    sigma = ex.controls["sigma"]
+
+    async def drag():
+        ex.controls["n"].value = 100  # live: every change now needs a redraw
+        assert "redrawing" in ex.status.value and "nwlib-busy" in ex.display._dom_classes
+        for step in range(20):
+            sigma.index = step % len(sigma.options)
+        await asyncio.sleep(5 * ex.COALESCE_S)
+        while ex._scheduled:
+            await asyncio.sleep(ex.COALESCE_S)
+
+    asyncio.run(drag())
+    assert ex.renders == 1
+    last = sigma.options[19 % len(sigma.options)][1]
+    assert f"σ = {last:g}" in ex.live_image.tooltip
+    assert "nwlib-busy" not in ex.display._dom_classes and "updated" in ex.status.value
+
+
+def test_change_back_to_the_defaults_drops_a_scheduled_redraw():
+    import asyncio
+
+    ex = nw.explorer(kernels=("gaussian",), **SMALL)
+
+    async def there_and_back():
+        ex.controls["n"].value = 100
+        ex.controls["n"].value = 40
+        await asyncio.sleep(5 * ex.COALESCE_S)
+
+    asyncio.run(there_and_back())
+    assert ex.renders == 0 and ex.display.selected_index == 0
+
+
+def test_empty_windows_show_as_gaps_without_a_warning():
+    # the explorer draws the empty windows itself: it must not cause the "no training point"
+    # warning (and has nothing to silence)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ex = nw.explorer(kernels=("boxcar",), sigmas=(0.01, 0.3))
+        ex.controls["n"].value = 10
+    assert not np.isfinite(ex.figure.line.get_ydata()).all()
+
+
+def test_the_package_exports_the_explorers_and_page_weight():
+    assert sorted(nw.__all__) == sorted(["explorer", "query_explorer", "loo_explorer",
+                                         "temperature_explorer", "boundary_explorer",
+                                         "page_weight"])
+
+
+@pytest.mark.parametrize("factory", ["explorer", "query_explorer", "loo_explorer",
+                                     "temperature_explorer", "boundary_explorer"])
+def test_defaults_live_in_the_factory_only(factory):
+    made = getattr(nw, factory)
+    cls = inspect.signature(made).return_annotation
+    cls = getattr(importlib.import_module(made.__module__), cls) if isinstance(cls, str) else cls
+    params = inspect.signature(cls.__init__).parameters
+    assert all(p.default is inspect.Parameter.empty for name, p in params.items() if name != "self")
+    assert set(params) - {"self"} == set(inspect.signature(made).parameters)
 
 
 def test_live_controls_hidden_until_shown_live():

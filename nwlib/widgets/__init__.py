@@ -1,8 +1,8 @@
 """Interactive explorers of the chapter: sliders that work in Jupyter and on the static website.
 
-Five explorers, one call each in a notebook cell; each returns an :class:`Explorer` that displays
+Five explorers, one call each in a notebook cell; each returns an explorer that displays
 itself (its ``.widget``), draws its frames with ``.figure`` and gives its first frame as PNG bytes
-(:meth:`Explorer.default_png`, the page's image without JavaScript):
+(``default_png()``, the page's image without JavaScript):
 
 =======================  ============================================================  ==========
 function                 what it shows                                                 module
@@ -17,15 +17,14 @@ function                 what it shows                                          
 The shared layer (frames, jslinked controls, the live layer) is in ``_frames``; the figures'
 artists come from :mod:`nwlib.plot`, so the frames look like the book's static figures.
 """
-from ._frames import BOOK_KERNELS, SIGMA_STOPS, Explorer, FrameFigure, page_weight
-from .boundary import BoundaryExplorer, BoundaryFigure, boundary_explorer
-from .estimate import EstimateExplorer, EstimateFigure, explorer
-from .loo import LOOExplorer, LOOFigure, loo_explorer
-from .query import QueryExplorer, QueryFigure, query_explorer
-from .temperature import TemperatureExplorer, TemperatureFigure, temperature_explorer
+from ._frames import page_weight
+from .boundary import boundary_explorer
+from .estimate import explorer
+from .loo import loo_explorer
+from .query import query_explorer
+from .temperature import temperature_explorer
 
-__all__ = ["explorer", "query_explorer", "loo_explorer", "temperature_explorer", "page_weight",
-           "SIGMA_STOPS", "BOOK_KERNELS", "Explorer", "FrameFigure", "EstimateExplorer",
-           "EstimateFigure", "QueryExplorer", "QueryFigure", "LOOExplorer", "LOOFigure",
-           "TemperatureExplorer", "TemperatureFigure", "boundary_explorer", "BoundaryExplorer",
-           "BoundaryFigure"]
+# The classes (``estimate.EstimateExplorer`` …) and the shared layer stay in their modules: a
+# reader calls one of the five functions.
+__all__ = ["explorer", "query_explorer", "loo_explorer", "temperature_explorer",
+           "boundary_explorer", "page_weight"]

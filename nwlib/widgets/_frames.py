@@ -20,9 +20,12 @@ Each explorer's :attr:`Explorer.widget` is one :class:`ipywidgets.VBox` with two
    would need Python.
 
 While the live controls are at their defaults the explorer shows the precomputed frames; once one
-is changed it shows the live image, re-rendered on every change, and back at the defaults it
-returns to the frames. An update is one :func:`nwlib.nadaraya_watson` pass (on one torch thread),
-a redraw of only the artists that move over a cached background (blitting) and a fast PNG encode.
+is changed it shows the live image, and back at the defaults it returns to the frames. A change
+in a kernel does not draw at once: it says "redrawing…", and one redraw runs on the kernel's
+event loop when the changes stop coming (a drag sends many), for the latest values only
+(:meth:`Explorer._request`). An update is one :func:`nwlib.nadaraya_watson` pass (on
+one torch thread), a redraw of only the artists that move over a cached background (blitting)
+and a fast PNG encode.
 
 Frames are drawn for a narrow page (4.8 inches at 96 dpi, panels stacked, fonts of at least 10 pt:
 readable when a 390-px phone shrinks them by a quarter) and stored as paletted PNGs, which keeps
@@ -31,12 +34,12 @@ and text drawn without antialiasing.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import io
 import math
 import time
-import warnings
 from collections.abc import Callable, Sequence
 
 import ipywidgets as w
@@ -235,14 +238,22 @@ def _check_data_args(n, noise, seed, max_n):
 
 
 def _nw(x, y, q, kernel, sigma):
-    """Estimates and weights of nwlib's Nadaraya–Watson; empty windows of compact kernels stay
-    NaN (drawn as gaps and grey rows)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        # many small calls: torch's own threads cost more than they save (nwlib's threading policy)
-        y_hat, weights = single_threaded(nadaraya_watson, x, y, q, kernel, sigma, device="cpu")
-    empty = int((~torch.isfinite(y_hat)).sum())
-    return y_hat.numpy(), weights.numpy(), empty
+    """Estimates and weights of nwlib's Nadaraya–Watson. A query with no training point inside a
+    compact kernel's window stays NaN (the figures draw it as a gap and a grey row), as
+    ``empty="nan"`` would give it, but without that policy's warning: the explorer shows those
+    queries itself, so it asks for the ``"nearest"`` fill and blanks the empty rows."""
+    # many small calls: torch's own threads cost more than they save (nwlib's threading policy)
+    y_hat, weights = single_threaded(nadaraya_watson, x, y, q, kernel, sigma, empty="nearest",
+                                     device="cpu")
+    k = get_kernel(kernel)
+    empty_rows = torch.zeros(y_hat.shape[0], dtype=torch.bool)
+    if k.compact:  # every registry kernel decreases with u: a window is empty if the nearest key's is 0
+        nearest = torch.cdist(torch.as_tensor(q, dtype=torch.float64).reshape(y_hat.shape[0], -1),
+                              torch.as_tensor(x, dtype=torch.float64).reshape(weights.shape[1], -1))
+        empty_rows = k(nearest.amin(dim=1) / float(sigma)) == 0
+        y_hat[empty_rows] = float("nan")
+        weights[empty_rows] = float("nan")
+    return y_hat.numpy(), weights.numpy(), int(empty_rows.sum())
 
 
 def _effective_keys(weights: np.ndarray) -> float:
@@ -332,6 +343,8 @@ class Explorer:
 
     title = ""
     note = ""
+    COALESCE_S = 0.25  # a redraw waits until no change has come for this long ...
+    MAX_WAIT_S = 1.0  # ... or this long after the first change it draws
 
     def _build(self, figure: FrameFigure, frames: list[list[w.Image]], slider, slider_name: str,
                live_controls: dict, render: Callable[[dict], bytes], *, selector=None,
@@ -381,6 +394,9 @@ class Explorer:
         self.live_box.add_class("nwlib-live")
         self.display.add_class("nwlib-display")
         self.last_update_ms: float | None = None
+        self.renders = 0  # live images drawn (the changes a drag sends are coalesced)
+        self._generation, self._scheduled = 0, False
+        self._first_change = self._last_change = 0.0
         for control in self.controls.values():
             control.observe(self._changed, names="value")
         # The front end counts the root's views: a positive count means a live front end shows it.
@@ -413,10 +429,58 @@ class Explorer:
 
     def _changed(self, _change=None) -> None:
         if self.is_default():
+            self._generation += 1  # a redraw already scheduled is stale now
             self.display.selected_index = 0
+            self._busy(False)
             self.status.value = "<small>precomputed frames of the book's data</small>"
             return
-        self.update()
+        self._request()
+
+    def _request(self) -> None:
+        """Redraw for the latest controls, once the changes stop coming.
+
+        A drag sends one change per step, faster than a large redraw. In a kernel, each change
+        only marks the image stale and shows that a redraw is under way; the redraw runs on the
+        kernel's event loop once no change has come for ``COALESCE_S`` (or ``MAX_WAIT_S`` after
+        the first, so a long drag still shows its way), and draws whatever the controls say
+        then: stale values are dropped, never drawn. Without an event loop (a script, a test) the
+        redraw is immediate.
+        """
+        self._generation += 1
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.update()
+            return
+        now = loop.time()
+        self._last_change = now
+        self._busy(True)
+        if not self._scheduled:
+            self._scheduled, self._first_change = True, now
+            loop.call_later(self.COALESCE_S, self._draw_latest, loop)
+
+    def _draw_latest(self, loop) -> None:
+        now = loop.time()
+        quiet = now - self._last_change >= self.COALESCE_S
+        if not quiet and now - self._first_change < self.MAX_WAIT_S:
+            loop.call_later(self._last_change + self.COALESCE_S - now, self._draw_latest, loop)
+            return
+        self._scheduled = False
+        generation = self._generation
+        if self.is_default():
+            return
+        try:
+            self.update()
+        finally:
+            if generation != self._generation and not self._scheduled:  # moved while drawing
+                self._request()
+
+    def _busy(self, busy: bool) -> None:
+        if busy:
+            self.display.add_class("nwlib-busy")
+            self.status.value = "<small>live: redrawing…</small>"
+        else:
+            self.display.remove_class("nwlib-busy")
 
     def update(self) -> float:
         """Re-render the live image for the current controls; return the time it took in ms."""
@@ -426,7 +490,9 @@ class Explorer:
         img = self.live_image
         img.value, img.width, img.height, img.tooltip = png, str(width), str(height), self.figure.alt
         self.display.selected_index = 1
+        self.renders += 1
         self.last_update_ms = (time.perf_counter() - start) * 1e3
+        self._busy(False)
         self.status.value = f"<small>live: updated in {self.last_update_ms:.0f} ms</small>"
         return self.last_update_ms
 

@@ -155,14 +155,15 @@ class BoundaryFigure(FrameFigure):
 
 
 class BoundaryExplorer(Explorer):
-    """Both estimates and both weight rows near the edge (see :func:`boundary_explorer`)."""
+    """Both estimates and both weight rows near the edge (made by :func:`boundary_explorer`,
+    which holds the defaults)."""
 
     title = "At the edge: a constant or a line"
     note = "drag the query or press Play"
 
-    def __init__(self, *, sigmas: Sequence[float] = (0.2, 0.5, 1.0),
-                 queries: Sequence[float] | None = None, kernel: str = "gaussian", n: int = 40,
-                 noise: float = 1.0, seed: int = 0, max_n: int = 2000):
+    def __init__(self, *, sigmas: Sequence[float],
+                 queries: Sequence[float] | None, kernel: str, n: int,
+                 noise: float, seed: int, max_n: int):
         stops = v.check_increasing(sigmas, "sigmas", positive=True)
         if queries is None:
             queries = tuple(np.round(np.arange(0, 16) * 0.1, 10)) + (2.5, 4.0, 4.5, 5.0)

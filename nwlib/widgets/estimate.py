@@ -118,13 +118,14 @@ class EstimateFigure(FrameFigure):
 
 
 class EstimateExplorer(Explorer):
-    """The chapter's main explorer (see :func:`explorer`)."""
+    """The chapter's main explorer (made by :func:`explorer`, which
+    holds the defaults)."""
 
     title = "Kernel and width"
     note = "choose a kernel, move σ or press Play"
 
-    def __init__(self, *, kernels: Sequence[str] = BOOK_KERNELS, sigmas: Sequence[float] = SIGMA_STOPS,
-                 sigma: float = 0.5, n: int = 40, noise: float = 1.0, seed: int = 0, max_n: int = 2000):
+    def __init__(self, *, kernels: Sequence[str], sigmas: Sequence[float],
+                 sigma: float, n: int, noise: float, seed: int, max_n: int):
         kernels = _check_kernels(kernels)
         stops = v.check_increasing(sigmas, "sigmas", positive=True)
         sigma = _check_start(sigma, "sigma")

@@ -117,14 +117,15 @@ class LOOFigure(FrameFigure):
 
 
 class LOOExplorer(Explorer):
-    """The leave-one-out score against the width (see :func:`loo_explorer`)."""
+    """The leave-one-out score against the width (made by :func:`loo_explorer`, which
+    holds the defaults)."""
 
     title = "Leave-one-out score against the width"
     note = "move σ or press Play"
 
-    def __init__(self, *, sigmas: Sequence[float] = SIGMA_STOPS, sigma: float = 0.3,
-                 kernel: str = "gaussian", curve_points: int = 80, n: int = 40, noise: float = 1.0,
-                 seed: int = 0, max_n: int = 2000):
+    def __init__(self, *, sigmas: Sequence[float], sigma: float,
+                 kernel: str, curve_points: int, n: int, noise: float,
+                 seed: int, max_n: int):
         stops = v.check_increasing(sigmas, "sigmas", positive=True)
         sigma = _check_start(sigma, "sigma")
         kernel = get_kernel(kernel).name

@@ -98,14 +98,15 @@ class QueryFigure(FrameFigure):
 
 
 class QueryExplorer(Explorer):
-    """One query's attention weights (see :func:`query_explorer`)."""
+    """One query's attention weights (made by :func:`query_explorer`, which
+    holds the defaults)."""
 
     title = "One query's attention weights"
     note = "drag the query or press Play"
 
-    def __init__(self, *, sigmas: Sequence[float] = (0.1, 0.2, 0.5, 1.0),
-                 queries: Sequence[float] | None = None, kernel: str = "gaussian", n: int = 40,
-                 noise: float = 1.0, seed: int = 0, max_n: int = 2000):
+    def __init__(self, *, sigmas: Sequence[float],
+                 queries: Sequence[float] | None, kernel: str, n: int,
+                 noise: float, seed: int, max_n: int):
         stops = v.check_increasing(sigmas, "sigmas", positive=True)
         if queries is None:
             queries = tuple(np.round(np.arange(0, 26) * 0.2, 10))

@@ -112,13 +112,14 @@ class TemperatureFigure(FrameFigure):
 
 
 class TemperatureExplorer(Explorer):
-    """Dot-product attention on the circle (see :func:`temperature_explorer`)."""
+    """Dot-product attention on the circle (made by :func:`temperature_explorer`, which
+    holds the defaults)."""
 
     title = "Temperature of dot-product attention on the circle"
     note = "move τ or press Play"
 
-    def __init__(self, *, temperatures: Sequence[float] = SIGMA_STOPS, temperature: float = 0.1,
-                 n: int = 40, seed: int = 0, query_deg: float = 90.0, max_n: int = 2000):
+    def __init__(self, *, temperatures: Sequence[float], temperature: float,
+                 n: int, seed: int, query_deg: float, max_n: int):
         stops = v.check_increasing(temperatures, "temperatures", positive=True)
         tau = _check_start(temperature, "temperature", width=False)
         n = v.check_positive_int(n, "n")
