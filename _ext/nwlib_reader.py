@@ -20,6 +20,7 @@
 """
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from pathlib import Path
@@ -62,6 +63,46 @@ def _download_menu(app: Sphinx, pagename, templatename, context, doctree) -> Non
                 "type": "link", "url": pathto(ARCHIVE, 1), "text": "notebooks (.zip)",
                 "tooltip": "Download every notebook with nwlib and requirements.txt",
                 "icon": "fas fa-file-zipper", "label": "download-notebooks-button"})
+
+
+DESCRIPTION_CHARS = 160
+
+
+def page_description(doctree, fallback: str = "") -> str:
+    """A page's summary for search engines (``<meta name="description">``): its first paragraph of
+    prose (not in a note, a solution or a figure; formulas as their TeX), cut at a word near
+    160 characters."""
+    from docutils import nodes
+
+    skip = (nodes.figure, nodes.caption, nodes.table, nodes.literal_block)
+    for paragraph in doctree.findall(nodes.paragraph) if doctree is not None else ():
+        parent, inside = paragraph.parent, False
+        while parent is not None:
+            classes = parent.get("classes", []) if isinstance(parent, nodes.Element) else []
+            # an exercise's statement says what the page is about; a solution or a note does not
+            if isinstance(parent, skip) or "solution" in classes or (
+                    isinstance(parent, nodes.Admonition) and "exercise" not in classes):
+                inside = True
+                break
+            parent = parent.parent
+        # a paragraph all in italics is an aside ("To run this notebook yourself: ...")
+        aside = len(paragraph.children) == 1 and isinstance(paragraph[0], nodes.emphasis)
+        text = " ".join(paragraph.astext().split())
+        if not inside and not aside and len(text) >= 60:
+            break
+    else:
+        text = fallback
+    if len(text) > DESCRIPTION_CHARS:
+        text = text[:DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def _description(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Each page says what it holds (Lighthouse SEO: "Document has a meta description")."""
+    fallback = f"{context.get('title') or pagename} — {app.config.project}"
+    text = page_description(doctree, re.sub(r"<[^>]+>", "", fallback))
+    tag = f'<meta name="description" content="{html.escape(text, quote=True)}" />'
+    context["metatags"] = (context.get("metatags") or "") + "\n" + tag
 
 
 def build_archive(srcdir: Path, outdir: Path, notebooks: list[Path]) -> Path:
@@ -198,6 +239,7 @@ def setup(app: Sphinx) -> dict:
     app.add_js_file("nwlib-site.js", loading_method="defer", priority=900)
     app.connect("html-page-context", _page_assets, priority=600)
     app.connect("html-page-context", _download_menu, priority=502)
+    app.connect("html-page-context", _description)
     icons: set[str] = set()
 
     def icons_used(page: BuiltPage) -> None:

@@ -17,6 +17,10 @@ ipywidgets' html-manager 1.0.15. Drop a work-around when its issue is fixed in t
   sphinx-thebe): Jupyter Book always loads sphinx-thebe, whose inline script (``const
   THEBE_JS_URL = ...``) ends up twice in every page, a ``SyntaxError`` in the console. With
   ``launch_buttons.thebe: false`` nothing uses Thebe: its scripts are dropped.
+* **The sidebar's logo outside any landmark** (axe-core ``region``; pydata-sphinx-theme#1428, the
+  theme's landmark work): the book's title and logo at the top of the sidebar belong to no landmark,
+  so a screen reader's landmark list skips them. That item becomes the page's banner, which it
+  is (the theme's own header is empty here: ``templates/layout.html``).
 * **Names that differ from the visible text** (axe-core ``label-content-name-mismatch``, WCAG
   2.5.3; no upstream issue found): the search field says "Search Ctrl+K" but is named "Search";
   the colour-mode icons carry titles ("Light", "Dark"); myst-nb names the summary of a hidden cell
@@ -36,6 +40,9 @@ THEME_FIXES = (
     (re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'), r"\1"),
     (re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+") +title="[^"]*"'),
      r'\1 aria-hidden="true"'),
+    # pydata-sphinx-theme#1428: the sidebar's logo item is the banner
+    (re.compile(r'<div class="sidebar-primary-item">(\s*<a class="navbar-brand logo")'),
+     r'<div class="sidebar-primary-item" role="banner">\1'),
     # pydata-sphinx-theme#2379
     (re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'), ""),
 )
