@@ -92,6 +92,10 @@
     idle(scrollables, {timeout: 1000});
   });
   window.addEventListener("resize", later);
+  // the math fonts change the formulas' widths when they arrive (the first measure may come first)
+  if (document.fonts && document.fonts.addEventListener) {
+    document.fonts.addEventListener("loadingdone", later);
+  }
   // capture phase: a solution's title bar stops its click from bubbling (nwlib-solutions.js), and
   // opening a solution shows boxes that may scroll
   document.addEventListener("click", later, true);

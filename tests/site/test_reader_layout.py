@@ -231,7 +231,8 @@ def test_phone_inline_code_wraps_and_wide_equations_show_they_scroll(open_sessio
     session = open_session(**PHONE)
     page = session.goto(page_id)
     _open(page, page_id)
-    clipped = page.evaluate("""() => Array.from(document.querySelectorAll('main p code, main li code'))
+    clipped = page.evaluate("""() => Array.from(
+        document.querySelectorAll('.bd-article p code, .bd-article li code'))
         .filter(c => c.offsetParent && !c.closest('table')).filter(c => {
             // the nearest box that clips what overflows it (a solution, the article), or the screen
             let clip = c.parentElement;
