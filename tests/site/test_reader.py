@@ -315,6 +315,8 @@ def test_search_snippets_show_formulas_as_text(open_session, site):
         '<span class="math notranslate nohighlight">\\\\(\\\\alpha_i(q) = \\\\frac{K_\\\\sigma(q - k_i)}' +
         '{\\\\sum_j K_\\\\sigma(q - k_j)}\\\\)</span> sum to one</p></div>')""")
     assert "\\" not in text and "σ" in text and "weights" in text, text
+    # (the first load settles first: a second navigation would abort its favicon request)
+    page.wait_for_load_state("networkidle")
     page.goto(f"{session.origin}/search.html?q=kernel", wait_until="load")
     page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0")
     page.wait_for_timeout(1500)  # snippets arrive page by page
