@@ -153,6 +153,15 @@ def _lazy_sized(tag: str, page_dir: Path) -> str:
     return tag
 
 
+EMPTY_HEADER = re.compile(r"<th>\s*</th>")
+
+
+def no_empty_table_headers(page: BuiltPage) -> None:
+    """A table's empty corner header (pandas writes ``<th></th>`` above its index) becomes an empty
+    data cell: a header with no text names nothing (axe-core: empty-table-header)."""
+    page.text = EMPTY_HEADER.sub("<td></td>", page.text)
+
+
 def lazy_sized_images(page: BuiltPage) -> None:
     """The images of the page's content (not the theme's logo) load lazily, with their size."""
     start = page.text.find('<main id="main-content"')
@@ -252,6 +261,7 @@ def setup(app: Sphinx) -> dict:
                 f"{name} {a / 1e3:.0f} -> {b / 1e3:.0f} kB" for name, (a, b) in sizes.items()))
 
     add_page_transform(app, "lazy-sized-images", lazy_sized_images, order=300)
+    add_page_transform(app, "no-empty-table-headers", no_empty_table_headers, order=400)
     add_page_transform(app, "icons-used", icons_used, order=900)
     add_site_step(app, "notebook-archive", _archive, order=100)
     add_site_step(app, "icon-fonts", icon_fonts, order=200)

@@ -205,7 +205,7 @@ def test_no_javascript_hides_dead_buttons_and_keeps_the_contents(open_session, s
 
 def _load_all_images(page) -> None:
     page.evaluate("() => document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
-    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=20_000)
+    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=60_000)
 
 
 @pytest.mark.parametrize("page_id", SOLUTION_IDS)
