@@ -2,8 +2,8 @@
 
 When the book executes a notebook, myst-nb embeds the whole widget state in the page: every frame
 of every explorer as a base64 PNG inside one JSON script, megabytes of HTML that a reader downloads
-before anything paints. After the HTML is written (``build-finished``), this extension rewrites
-each page:
+before anything paints. After the HTML is written, in the pass over the pages (``nwlib_site``, page transform
+"widget-frames"), this extension rewrites each page:
 
 * Every ``ipywidgets.Image`` whose value is embedded becomes a file, ``_images/frames/<sha>.<ext>``
   (named by content, so identical frames are stored once), and its model is switched to
@@ -39,6 +39,7 @@ import os
 import re
 from pathlib import Path
 
+from nwlib_site import BuiltPage, add_page_transform, add_site_step
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -94,17 +95,16 @@ def _alt(attrs: dict) -> str:
     return GENERIC_ALT
 
 
-def rewrite_page(page: Path, outdir: Path) -> int:
-    """Move the embedded frames of ``page`` to files and add the no-JavaScript fallback images.
-    Returns the number of frames moved."""
-    text = page.read_text(encoding="utf-8")
+def rewrite_page(text: str, page_dir: Path, outdir: Path) -> tuple[str, int]:
+    """Move the embedded frames of a page (in ``page_dir``) to files and add the no-JavaScript
+    fallback images. Returns the new text and the number of frames moved."""
     match = STATE_SCRIPT.search(text)
     if not match:
-        return 0
+        return text, 0
     bundle = json.loads(match.group(2))
     state = bundle.get("state", {})
     frames_dir = outdir / FRAMES_DIR
-    rel_dir = Path(os.path.relpath(frames_dir, page.parent)).as_posix()
+    rel_dir = Path(os.path.relpath(frames_dir, page_dir)).as_posix()
     urls: dict[str, str] = {}
     moved = 0
     for model_id, model in state.items():
@@ -157,23 +157,21 @@ def rewrite_page(page: Path, outdir: Path) -> int:
     if "nwlib-fallback" not in text:
         text = VIEW_SCRIPT.sub(fallback, text)
     text = MANAGER_SCRIPT.sub(r'<script type="nwlib/widget-manager" src="\1"></script>', text)
-    page.write_text(text, encoding="utf-8")
-    return moved
-
-
-def _rewrite(app: Sphinx, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    outdir = Path(app.outdir)
-    total = 0
-    for page in sorted(outdir.rglob("*.html")):
-        if "_static" in page.relative_to(outdir).parts:
-            continue
-        total += rewrite_page(page, outdir)
-    if total:
-        logger.info(f"nwlib_frames: {total} widget frames written to {FRAMES_DIR}/")
+    return text, moved
 
 
 def setup(app: Sphinx) -> dict:
-    app.connect("build-finished", _rewrite)
+    app.setup_extension("nwlib_site")
+    moved = []
+
+    def widget_frames(page: BuiltPage) -> None:
+        page.text, count = rewrite_page(page.text, page.path.parent, page.outdir)
+        moved.append(count)
+
+    def report(app: Sphinx, outdir: Path) -> None:
+        if sum(moved):
+            logger.info(f"nwlib_frames: {sum(moved)} widget frames written to {FRAMES_DIR}/")
+
+    add_page_transform(app, "widget-frames", widget_frames, order=100)
+    add_site_step(app, "widget-frames-report", report, order=900)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

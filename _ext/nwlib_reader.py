@@ -1,36 +1,36 @@
 """Sphinx extension: the book's website for every reader (phones, keyboards, screen readers, slow links).
 
-* Layout: ``templates/layout.html`` drops pydata-sphinx-theme's near-empty site header, whose hidden
-  duplicate table-of-contents toggle took the theme's click handler (the visible button on a phone
-  only showed a tooltip). ``static/nwlib-site.css`` lets wide equations, code and outputs scroll
-  inside their box and widgets shrink to the column, so no page scrolls sideways at 390 px.
+* Layout: ``static/nwlib-site.css`` lets wide equations, code and outputs scroll inside their box
+  and widgets shrink to the column, so no page scrolls sideways at 390 px (the theme's own
+  defects are worked around in ``nwlib_theme``).
 * Page scripts, each only where it is needed: ``nwlib-site.js`` (every page: wide boxes that scroll
   become focusable), ``nwlib-solutions.js`` (pages with solutions: the whole title bar opens a
   solution), ``nwlib-widgets.js`` (pages with widgets: lazy frames; names and states of sliders,
   toggle and Play buttons and frames), ``nwlib-search.js`` (the search page: snippets show formulas
   as plain text, not TeX).
 * Math is typeset at build time (``nwlib_math``): no MathJax script, nothing re-flows.
-* The theme's header buttons get accessible names that contain their visible text; the theme's
-  fontawesome.js is not loaded (its stylesheet draws the same icons with a web font); the images
-  of a page's content load lazily and carry their size (no layout shift when they arrive).
+* The images of a page's content load lazily and carry their size (no layout shift when they
+  arrive): page transform "lazy-sized-images" (``nwlib_site``).
 * Icon fonts: the theme's Font Awesome 6 fonts (the solid one alone is 157 kB, fetched by every
-  page) are cut down with fontTools to the icons the site names (``subset_icon_fonts``).
+  page) are cut down with fontTools to the icons the site names (``subset_icon_fonts``; the names
+  are gathered by page transform "icons-used" during the pass over the pages).
 * Downloads: one archive, ``_downloads/attention-pooling-notebooks.zip``, with the notebooks (as
   committed, without outputs), ``nwlib``, ``requirements.txt``, ``pyproject.toml``, ``Makefile`` and
   ``README.md``: unpacked, ``make lab`` runs the book's notebooks. Each page's download menu links it.
 """
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from pathlib import Path
 
+from nwlib_site import BuiltPage, add_page_transform, add_site_step
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-HERE = Path(__file__).parent
 ARCHIVE = "_downloads/attention-pooling-notebooks.zip"
 ARCHIVE_ROOT = "attention-pooling"
 ARCHIVE_FILES = ("README.md", "Makefile", "pyproject.toml", "requirements.txt")
@@ -40,11 +40,6 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 def _has_widgets(body: str) -> bool:
     return "application/vnd.jupyter.widget-view+json" in body
-
-
-def _configure(app: Sphinx, config) -> None:
-    config.templates_path = [str(HERE / "templates"), *config.templates_path]
-    config.html_static_path = [*config.html_static_path, str(HERE / "static")]
 
 
 def _page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -70,6 +65,46 @@ def _download_menu(app: Sphinx, pagename, templatename, context, doctree) -> Non
                 "icon": "fas fa-file-zipper", "label": "download-notebooks-button"})
 
 
+DESCRIPTION_CHARS = 160
+
+
+def page_description(doctree, fallback: str = "") -> str:
+    """A page's summary for search engines (``<meta name="description">``): its first paragraph of
+    prose (not in a note, a solution or a figure; formulas as their TeX), cut at a word near
+    160 characters."""
+    from docutils import nodes
+
+    skip = (nodes.figure, nodes.caption, nodes.table, nodes.literal_block)
+    for paragraph in doctree.findall(nodes.paragraph) if doctree is not None else ():
+        parent, inside = paragraph.parent, False
+        while parent is not None:
+            classes = parent.get("classes", []) if isinstance(parent, nodes.Element) else []
+            # an exercise's statement says what the page is about; a solution or a note does not
+            if isinstance(parent, skip) or "solution" in classes or (
+                    isinstance(parent, nodes.Admonition) and "exercise" not in classes):
+                inside = True
+                break
+            parent = parent.parent
+        # a paragraph all in italics is an aside ("To run this notebook yourself: ...")
+        aside = len(paragraph.children) == 1 and isinstance(paragraph[0], nodes.emphasis)
+        text = " ".join(paragraph.astext().split())
+        if not inside and not aside and len(text) >= 60:
+            break
+    else:
+        text = fallback
+    if len(text) > DESCRIPTION_CHARS:
+        text = text[:DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def _description(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Each page says what it holds (Lighthouse SEO: "Document has a meta description")."""
+    fallback = f"{context.get('title') or pagename} — {app.config.project}"
+    text = page_description(doctree, re.sub(r"<[^>]+>", "", fallback))
+    tag = f'<meta name="description" content="{html.escape(text, quote=True)}" />'
+    context["metatags"] = (context.get("metatags") or "") + "\n" + tag
+
+
 def build_archive(srcdir: Path, outdir: Path, notebooks: list[Path]) -> Path:
     """Write the notebooks, ``nwlib`` and the files to install and run them into one zip."""
     members: list[tuple[Path, str]] = [(nb, nb.relative_to(srcdir).as_posix()) for nb in notebooks]
@@ -88,23 +123,6 @@ def build_archive(srcdir: Path, outdir: Path, notebooks: list[Path]) -> Path:
     return target
 
 
-# The theme's buttons whose accessible name does not contain their visible text (axe-core:
-# label-content-name-mismatch): the search field says "Search Ctrl+K" but is named "Search"; the
-# colour-mode button is named "Color mode" and its icons carry titles ("Light", "Dark", ...);
-# myst-nb names the summary of a hidden cell (hide-input) "Toggle hidden content" while it shows
-# "Show code cell source": without the label, the summary is named by what it shows.
-THEME_FIXES = (
-    (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
-    (re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'), r"\1"),
-    (re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+") +title="[^"]*"'),
-     r'\1 aria-hidden="true"'),
-)
-
-
-# pydata-sphinx-theme's fontawesome.js (1.5 MB, 0.5 MB gzipped, on every page) only redraws the
-# theme's icons as SVG; its stylesheet already draws the same icons with the Font Awesome web font
-# (and the widgets' Play button keeps its <i> icons, which the script used to break).
-FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
 IMG_TAG = re.compile(r"<img\b[^>]*>")
 SRC = re.compile(r'\bsrc="([^"]+)"')
 
@@ -135,15 +153,21 @@ def _lazy_sized(tag: str, page_dir: Path) -> str:
     return tag
 
 
-def polish_page(text: str, page_dir: Path | None = None) -> str:
-    for pattern, replacement in THEME_FIXES:
-        text = pattern.sub(replacement, text)
-    text = FONTAWESOME_JS.sub("", text)
-    if page_dir is not None:
-        start = text.find('<main id="main-content"')
-        if start >= 0:
-            text = text[:start] + IMG_TAG.sub(lambda m: _lazy_sized(m.group(0), page_dir), text[start:])
-    return text
+EMPTY_HEADER = re.compile(r"<th>\s*</th>")
+
+
+def no_empty_table_headers(page: BuiltPage) -> None:
+    """A table's empty corner header (pandas writes ``<th></th>`` above its index) becomes an empty
+    data cell: a header with no text names nothing (axe-core: empty-table-header)."""
+    page.text = EMPTY_HEADER.sub("<td></td>", page.text)
+
+
+def lazy_sized_images(page: BuiltPage) -> None:
+    """The images of the page's content (not the theme's logo) load lazily, with their size."""
+    start = page.text.find('<main id="main-content"')
+    if start >= 0:
+        page.text = page.text[:start] + IMG_TAG.sub(lambda m: _lazy_sized(m.group(0), page.path.parent),
+                                                     page.text[start:])
 
 
 # Font Awesome 6 as pydata-sphinx-theme vendors it: the stylesheet maps each icon class to a code
@@ -168,18 +192,17 @@ def icon_code_points(css: str) -> dict[str, int]:
     return points
 
 
-def icons_named(outdir: Path) -> set[str]:
-    """Icon names the site's pages and the theme's scripts use (``fa-NAME``)."""
+def theme_script_icons(outdir: Path) -> set[str]:
+    """Icon names the theme's scripts use (``fa-NAME``), and those the widgets draw."""
     names = set(WIDGET_ICONS)
-    files = [p for p in outdir.rglob("*.html")]
-    files += [p for p in (outdir / "_static").rglob("*.js") if "html-manager" not in p.parts]
-    for path in files:
-        names.update(ICON_CLASS.findall(path.read_text(encoding="utf-8", errors="replace")))
+    for path in (outdir / "_static").rglob("*.js"):
+        if "html-manager" not in path.parts:
+            names.update(ICON_CLASS.findall(path.read_text(encoding="utf-8", errors="replace")))
     return names
 
 
-def subset_icon_fonts(outdir: Path) -> dict[str, tuple[int, int]]:
-    """Keep in the theme's icon fonts only the glyphs of the icons the site uses.
+def subset_icon_fonts(outdir: Path, names: set[str]) -> dict[str, tuple[int, int]]:
+    """Keep in the theme's icon fonts only the glyphs of the icons named (``names``).
 
     Returns ``{font file: (bytes before, bytes after)}``; the fonts keep their names, so the
     theme's stylesheet still finds them.
@@ -192,7 +215,7 @@ def subset_icon_fonts(outdir: Path) -> dict[str, tuple[int, int]]:
     if not css.is_file() or not fonts.is_dir():
         return {}
     points = icon_code_points(css.read_text(encoding="utf-8"))
-    keep = {points[name] for name in icons_named(outdir) if name in points}
+    keep = {points[name] for name in names if name in points}
     sizes = {}
     for path in sorted(fonts.iterdir()):
         if path.suffix not in (".woff2", ".ttf"):
@@ -211,39 +234,35 @@ def subset_icon_fonts(outdir: Path) -> dict[str, tuple[int, int]]:
     return sizes
 
 
-def _polish(app: Sphinx, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    outdir = Path(app.outdir)
-    for page in outdir.rglob("*.html"):
-        if "_static" in page.relative_to(outdir).parts:
-            continue
-        text = page.read_text(encoding="utf-8")
-        polished = polish_page(text, page.parent)
-        if polished != text:
-            page.write_text(polished, encoding="utf-8")
-    sizes = subset_icon_fonts(outdir)
-    if sizes:
-        logger.info("nwlib_reader: icon fonts cut to the icons used: " + ", ".join(
-            f"{name} {a / 1e3:.0f} -> {b / 1e3:.0f} kB" for name, (a, b) in sizes.items()))
-
-
-def _archive(app: Sphinx, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
+def _archive(app: Sphinx, outdir: Path) -> None:
     srcdir = Path(app.srcdir)
     notebooks = sorted(srcdir / f"{doc}.ipynb" for doc in app.env.found_docs
                        if (srcdir / f"{doc}.ipynb").is_file())
-    target = build_archive(srcdir, Path(app.outdir), notebooks)
-    logger.info(f"nwlib_reader: {len(notebooks)} notebooks archived in {target.relative_to(app.outdir)}")
+    target = build_archive(srcdir, outdir, notebooks)
+    logger.info(f"nwlib_reader: {len(notebooks)} notebooks archived in {target.relative_to(outdir)}")
 
 
 def setup(app: Sphinx) -> dict:
-    app.connect("config-inited", _configure)
+    app.setup_extension("nwlib_site")
     app.add_css_file("nwlib-site.css")
     app.add_js_file("nwlib-site.js", loading_method="defer", priority=900)
     app.connect("html-page-context", _page_assets, priority=600)
     app.connect("html-page-context", _download_menu, priority=502)
-    app.connect("build-finished", _archive)
-    app.connect("build-finished", _polish)
+    app.connect("html-page-context", _description)
+    icons: set[str] = set()
+
+    def icons_used(page: BuiltPage) -> None:
+        icons.update(ICON_CLASS.findall(page.text))
+
+    def icon_fonts(app: Sphinx, outdir: Path) -> None:
+        sizes = subset_icon_fonts(outdir, icons | theme_script_icons(outdir))
+        if sizes:
+            logger.info("nwlib_reader: icon fonts cut to the icons used: " + ", ".join(
+                f"{name} {a / 1e3:.0f} -> {b / 1e3:.0f} kB" for name, (a, b) in sizes.items()))
+
+    add_page_transform(app, "lazy-sized-images", lazy_sized_images, order=300)
+    add_page_transform(app, "no-empty-table-headers", no_empty_table_headers, order=400)
+    add_page_transform(app, "icons-used", icons_used, order=900)
+    add_site_step(app, "notebook-archive", _archive, order=100)
+    add_site_step(app, "icon-fonts", icon_fonts, order=200)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -5,7 +5,7 @@ Netlify) serves it, by ``shared/tools/serve_gzip.py`` (found next to the reposit
 its parents; ``NWLIB_SHARED`` names the ``shared`` folder). For every page it records
 
 * the bytes transferred (gzip) by loading the page, and its HTML alone, raw and gzipped;
-* Lighthouse 12.2.3 (npm; Node 20) performance and accessibility scores and the cumulative layout
+* Lighthouse 12.2.3 (npm; Node 20) performance, accessibility and SEO scores and the cumulative layout
   shift, with the desktop preset and with the default mobile preset (a throttled phone), each the
   best of ``--runs`` runs: on a shared machine the scores move by about ±10 from run to run.
 
@@ -106,7 +106,7 @@ def lighthouse(binary: Path, url: str, preset: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
         cmd = [str(binary), url, "--output=json", f"--output-path={out}", "--quiet",
-               "--only-categories=performance,accessibility", f"--chrome-flags={CHROME_FLAGS}"]
+               "--only-categories=performance,accessibility,seo", f"--chrome-flags={CHROME_FLAGS}"]
         if preset == "desktop":
             cmd.append("--preset=desktop")
         subprocess.run(cmd, check=True, env={**os.environ, "CHROME_PATH": CHROME}, timeout=300)
@@ -114,6 +114,7 @@ def lighthouse(binary: Path, url: str, preset: str) -> dict:
     audits, cats = report["audits"], report["categories"]
     return {"perf": round(100 * (cats["performance"]["score"] or 0)),
             "a11y": round(100 * (cats["accessibility"]["score"] or 0)),
+            "seo": round(100 * (cats["seo"]["score"] or 0)),
             "cls": audits["cumulative-layout-shift"]["numericValue"],
             "lcp_ms": audits["largest-contentful-paint"]["numericValue"],
             "bytes": audits["total-byte-weight"]["numericValue"],
@@ -203,15 +204,15 @@ def main() -> None:
         " a reader has also opened every solution and scrolled to the end (lazy images, the widget state"
         " and manager, the frames shown).",
         "",
-        "| page | transferred (gzip) | read through | HTML raw / gzip | desktop perf / a11y / CLS | "
-        "mobile perf / a11y / CLS | desktop runs | mobile runs |",
+        "| page | transferred (gzip) | read through | HTML raw / gzip | desktop perf / a11y / SEO / CLS | "
+        "mobile perf / a11y / SEO / CLS | desktop runs | mobile runs |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         cells = []
         for preset in PRESETS:
             p = r.get(preset)
-            cells.append(f"{p['perf']} / {p['a11y']} / {p['cls']:.3f}" if p else "–")
+            cells.append(f"{p['perf']} / {p['a11y']} / {p['seo']} / {p['cls']:.3f}" if p else "–")
         runs = [",".join(map(str, r[p]["all_perf"])) if p in r else "–" for p in PRESETS]
         lines.append(f"| {r['page']} | {mb(r['transferred'])} | {mb(r['read_through'])} | "
                      f"{mb(r['html'])} / {mb(r['html_gz'])} | "

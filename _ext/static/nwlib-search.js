@@ -1,7 +1,9 @@
-// Loaded on the search page. Result snippets are cut from each page's HTML, where a formula is
-// still its TeX source ("\(K_\sigma(u) = \frac{c_d}{\sigma^d}\)"); here each formula becomes
-// plain text first ("Kσ(u) = (c_d)/(σ^d)"), so that a snippet reads as text; the page's button
-// bar is left out of the snippet.
+// Loaded on the search page. Result snippets are cut from each page's HTML. There a formula is
+// MathJax's output, whose only text is its hidden MathML: read as plain text it flattens
+// exponents ("e−700≈10−304"). Here each formula becomes linear text first, with its structure
+// kept: "e^(−700) ≈ 10^(−304)", "K_σ(u) = (c_d)/(σ^d)"; a formula still in TeX (a page built
+// without the math renderer) is turned into the same kind of text. The page's button bar is left
+// out of the snippet.
 (function () {
   "use strict";
   var SYMBOLS = {
@@ -36,6 +38,37 @@
             .replace(/&/g, "").replace(/\s+/g, " ").trim();
   }
 
+  // MathML (MathJax's assistive copy of a formula) as linear text
+  function group(text) {
+    return text.length > 1 ? "(" + text + ")" : text;
+  }
+  function linear(node) {
+    if (node.nodeType === 3) {
+      return node.nodeValue;
+    }
+    var kids = Array.from(node.children || []);
+    var name = (node.localName || "").toLowerCase();
+    var parts = kids.map(linear);
+    switch (name) {
+      case "msup": return parts[0] + "^" + group(parts[1]);
+      case "msub": return parts[0] + "_" + group(parts[1]);
+      case "msubsup": return parts[0] + "_" + group(parts[1]) + "^" + group(parts[2]);
+      case "mfrac": return group(parts[0]) + "/" + group(parts[1]);
+      case "msqrt": return "√" + group(parts.join(""));
+      case "mroot": return "√[" + parts[1] + "]" + group(parts[0]);
+      case "munder": case "mover": case "munderover": return parts.join(" ");
+      case "mo": return /^[=≈<>≤≥→∈±×·]$/.test(node.textContent.trim()) ? " " + node.textContent.trim() + " "
+                                                                       : node.textContent;
+      case "annotation": case "annotation-xml": return "";
+      default: return kids.length ? parts.join("") : node.textContent;
+    }
+  }
+  function formulaText(el) {
+    var mathml = el.querySelector("math");
+    var text = mathml ? linear(mathml) : plain(el.textContent);
+    return text.replace(/\s+/g, " ").trim();
+  }
+
   function install() {
     // searchtools.js declares Search with const: a global binding, not a property of window
     if (typeof Search === "undefined" || !Search.htmlToText || Search._nwlibPlainMath) {
@@ -45,7 +78,7 @@
     Search.htmlToText = function (htmlString, anchor) {
       var doc = new DOMParser().parseFromString(htmlString, "text/html");
       doc.querySelectorAll(".math").forEach(function (el) {
-        el.textContent = " " + plain(el.textContent) + " ";
+        el.textContent = " " + formulaText(el) + " ";
       });
       // the page's button bar (download menu, colour mode) is no part of its text
       doc.querySelectorAll(".bd-header-article, .copybtn").forEach(function (el) { el.remove(); });

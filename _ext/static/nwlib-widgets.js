@@ -4,8 +4,9 @@
 //    the frames out of the page into files).
 // 2. Names and states for assistive technology, which ipywidgets 8 does not give:
 //    a frame's alt text is its Image's tooltip (shown as the img's title); a slider announces its
-//    label and readout ("width σ = 0.5", not the option index); toggle buttons say which one is
-//    pressed; the Play widget's icon-only buttons get names.
+//    label and readout ("width σ = 0.5", not the option index), and its readout is read-only (so
+//    what it shows is the slider's real state); toggle buttons say which one is pressed; the Play
+//    widget's icon-only buttons get names.
 // 3. A skip link to the first explorer.
 // 4. The widget manager loads when it is needed, not with the page (see loadManager).
 // 5. The explorer's default frame, a plain image until the widget manager has run, gives way to it.
@@ -47,12 +48,36 @@
     if (label && handle.getAttribute("aria-label") !== label) {
       handle.setAttribute("aria-label", label);
     }
-    var out = box.querySelector(".widget-readout");
-    if (out && label && !out.hasAttribute("aria-label")) {
-      out.setAttribute("aria-label", label + " (type a value)");
-      out.setAttribute("role", "textbox");
+    readOnly(box.querySelector(".widget-readout"));
+  }
+
+  // The readout beside a slider is read-only. ipywidgets makes it editable, but on a static page
+  // only the Int and Float sliders read what is typed; in a SelectionSlider (the explorers' σ) a
+  // typed value stayed in the box, Enter added a line, and the slider announced the typed value
+  // while it and the figure stayed where they were. The handle is the control (arrow keys, Page
+  // Up/Down, Home/End), and the readout always shows its real state. (ipywidgets sets the box
+  // editable again at each change of its model: the observer below watches for that.)
+  function readOnly(out) {
+    if (!out) {
+      return;
+    }
+    if (out.getAttribute("contenteditable") !== "false") {
+      out.setAttribute("contenteditable", "false");
+    }
+    if (out.getAttribute("role") === "textbox") {
+      out.removeAttribute("role");
+      out.removeAttribute("aria-label");
     }
   }
+  // and in the moment before the observer runs, no key or input edits it
+  ["keydown", "beforeinput", "paste", "drop"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      if (event.target && event.target.closest && event.target.closest(".widget-readout") &&
+          !(type === "keydown" && event.key === "Tab")) {
+        event.preventDefault();
+      }
+    }, true);
+  });
 
   function pressed(button) {
     var state = button.classList.contains("mod-active") ? "true" : "false";
@@ -198,7 +223,7 @@
     skipLink();
     new MutationObserver(schedule).observe(document.body, {
       subtree: true, childList: true, characterData: true,
-      attributes: true, attributeFilter: ["class", "title", "aria-valuenow"]
+      attributes: true, attributeFilter: ["class", "title", "aria-valuenow", "contenteditable"]
     });
     fix(document);
   }

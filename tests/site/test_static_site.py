@@ -138,11 +138,10 @@ def test_a_tex_error_is_a_build_warning(node, caplog):
     sys.path.insert(0, str(ROOT / "_ext"))
     import nwlib_math
 
-    body = ('<p><span class="math notranslate nohighlight">\\(\\sigma &lt; 1\\)</span> and '
-            '<span class="math notranslate nohighlight">\\(\\sigmaa\\)</span></p>')
-    typeset, css = nwlib_math.typeset_body(body, "fonts", ROOT, where="a test page")
-    assert typeset.count("<mjx-container") == 2 and "mjx-c" in css
-    assert "<mo>&lt;</mo>" in typeset, "the TeX was not unescaped from HTML before typesetting"
+    html, css = nwlib_math.typeset_page([("\\sigma < 1", False), ("\\sigmaa", False)], "fonts", ROOT,
+                                        where="a test page")
+    assert len(html) == 2 and all("<mjx-container" in h for h in html) and "mjx-c" in css
+    assert "<mo>&lt;</mo>" in html[0], "the TeX was not escaped into HTML"
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any("a test page" in w and "\\sigmaa" in w for w in warnings), warnings
 

@@ -64,3 +64,21 @@ def test_book_workflow_builds_and_deploys_from_main():
     assert "refs/heads/main" in deploy["if"] and deploy["needs"] == "build"
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_book_workflow_runs_lint_and_unit_tests_before_it_builds():
+    # nothing is published that fails `make lint` or `make unit`: both run, in the build job, before
+    # the build (a failing step stops the job, so the upload and the deploy never happen)
+    book = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    runs = [step.get("run", "") for step in book["jobs"]["build"]["steps"]]
+
+    def first(needle: str) -> int:
+        found = [i for i, run in enumerate(runs) if needle in run]
+        assert found, f"no step runs {needle!r}: {runs}"
+        return found[0]
+
+    build = first("jupyter-book build")
+    assert first("make lint") < build and first("make unit") < build
+    steps = book["jobs"]["build"]["steps"]
+    assert not any(step.get("continue-on-error") for step in steps[:build + 1]), \
+        "a check before the build may fail without stopping it"

@@ -1,0 +1,81 @@
+"""Sphinx extension: work-arounds for the book's theme and its companions, each with its upstream issue.
+
+Versions: jupyter-book 1.0.4, sphinx-book-theme 1.3, pydata-sphinx-theme 0.17, sphinx-thebe,
+ipywidgets' html-manager 1.0.15. Drop a work-around when its issue is fixed in the version pinned.
+
+* **Duplicate sidebar toggle** (pydata-sphinx-theme#2451, fixed in sphinx-book-theme by
+  executablebooks/sphinx-book-theme#1000, unreleased): since pydata-sphinx-theme 0.17 its site
+  header holds a second, hidden ``.primary-toggle``; the theme's script binds the first one, so on a
+  phone the visible button did nothing. ``templates/layout.html`` empties that header.
+* **Icons redrawn as SVG** (pydata-sphinx-theme#2379): the theme's ``fontawesome.js`` (1.5 MB,
+  0.5 MB gzipped, on every page) replaces ``<i>`` icons with ``<svg>``, which breaks the ipywidgets
+  Play button (``TypeError ... className``). The script is not loaded: the theme's stylesheet
+  draws the same icons with the Font Awesome web font (``page transform "theme-fixes"``).
+* **"Got invalid theme mode"** (pydata-sphinx-theme#1635): with no ``default_mode`` the theme's
+  script logs a console error on a reader's first visit; the default here is "auto".
+* **Thebe's configuration twice** (no upstream issue found; jupyter-book 1.0.4 with
+  sphinx-thebe): Jupyter Book always loads sphinx-thebe, whose inline script (``const
+  THEBE_JS_URL = ...``) ends up twice in every page, a ``SyntaxError`` in the console. With
+  ``launch_buttons.thebe: false`` nothing uses Thebe: its scripts are dropped.
+* **The sidebar's logo outside any landmark** (axe-core ``region``; pydata-sphinx-theme#1428, the
+  theme's landmark work): the book's title and logo at the top of the sidebar belong to no landmark,
+  so a screen reader's landmark list skips them. That item becomes the page's banner, which it
+  is (the theme's own header is empty here: ``templates/layout.html``).
+* **Names that differ from the visible text** (axe-core ``label-content-name-mismatch``, WCAG
+  2.5.3; no upstream issue found): the search field says "Search Ctrl+K" but is named "Search";
+  the colour-mode icons carry titles ("Light", "Dark"); myst-nb names the summary of a hidden cell
+  "Toggle hidden content" while it shows "Show code cell source". The labels go, so each control is
+  named by what it shows (``page transform "theme-fixes"``).
+"""
+from __future__ import annotations
+
+import re
+
+from nwlib_site import BuiltPage, add_page_transform
+from sphinx.application import Sphinx
+
+# (pattern, replacement, what it works around)
+THEME_FIXES = (
+    (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
+    (re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'), r"\1"),
+    (re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+") +title="[^"]*"'),
+     r'\1 aria-hidden="true"'),
+    # pydata-sphinx-theme#1428: the sidebar's logo item is the banner
+    (re.compile(r'<div class="sidebar-primary-item">(\s*<a class="navbar-brand logo")'),
+     r'<div class="sidebar-primary-item" role="banner">\1'),
+    # pydata-sphinx-theme#2379
+    (re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'), ""),
+)
+
+
+def fix_theme(page: BuiltPage) -> None:
+    for pattern, replacement in THEME_FIXES:
+        page.text = pattern.sub(replacement, page.text)
+
+
+def _configure(app: Sphinx, config) -> None:
+    # pydata-sphinx-theme#1635
+    config.html_context = {"default_mode": "auto", **(config.html_context or {})}
+
+
+def _is_thebe(script) -> bool:
+    filename = str(getattr(script, "filename", script) or "")
+    body = getattr(script, "attributes", {}).get("body", "") or ""
+    return "thebe" in filename or "THEBE_JS_URL" in body
+
+
+def _drop_thebe(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    if scripts:
+        # In place: this list is the builder's, which later handlers (myst-nb's widget scripts)
+        # still extend for this page; the builder restores it before the next page.
+        scripts[:] = [s for s in scripts if not _is_thebe(s)]
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("nwlib_site")
+    app.connect("config-inited", _configure)
+    # Early: html-page-context stops at the first handler that returns a template name.
+    app.connect("html-page-context", _drop_thebe, priority=100)
+    add_page_transform(app, "theme-fixes", fix_theme, order=200)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
