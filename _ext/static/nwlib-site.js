@@ -7,6 +7,9 @@
   var SELECTOR = "div.highlight pre, .cell_output .output, .cell_output pre, div.math, " +
                  "mjx-container, .table-wrapper";
   var MARK = "data-nwlib-scrolls";
+  // a scroll container whose visible content fits (a pixel of rounding, or only the hidden MathML
+  // wider) is clipped instead, so that nothing scrolls with nothing to show
+  var FITS = "nwlib-fits";
 
   // A formula's box holds MathJax's hidden assistive MathML beside the drawn formula; that MathML
   // can be wider than what shows, so scrollWidth says "wide" for formulas that show whole. What
@@ -26,7 +29,7 @@
     });
     var visible = visibleWidths(boxes);
     var scrolls = boxes.map(function (el) {
-      return /auto|scroll/.test(getComputedStyle(el).overflowX);
+      return el.classList.contains(FITS) || /auto|scroll/.test(getComputedStyle(el).overflowX);
     });
     // a box wider than its content only scrolls when it is a scroll container (a formula inline
     // in a line of text at desktop width is not: its glyphs' overhang just shows)
@@ -35,6 +38,7 @@
     });
     var counts = {};
     boxes.forEach(function (el, i) {
+      el.classList.toggle(FITS, scrolls[i] && !wide[i]);
       if (wide[i] && !el.hasAttribute(MARK)) {
         var kind = el.matches("div.math, mjx-container") ? "equation" : "wide content";
         counts[kind] = (counts[kind] || 0) + 1;
