@@ -75,9 +75,9 @@ def random_unit_vectors(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = t
     return (z / z.norm(dim=1, keepdim=True)).to(device=default_device(device), dtype=dtype)
 
 
-def _queries_keys(queries, keys, sigma, device, values=None):
+def _queries_keys(queries, keys, sigma, device, *values):
     data = v.read_data(device=device, points=("keys", keys),
-                       values=None if values is None else ("values", values),
+                       values=("values", values[0]) if values else None,
                        queries=("queries", queries), sigma=("sigma", sigma), purpose="attention")
     return data
 

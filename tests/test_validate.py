@@ -188,6 +188,8 @@ CASES = [
     ("key_bias overflowing keys", lambda: key_bias([1e200, 0.0]), ValueError, ["keys", "overflow"]),
     ("sdpa: values of another length", lambda: sdpa_nadaraya_watson([0.0], X, [1.0, 2.0]),
      ValueError, ["keys", "values", "same number of rows", "4", "2"]),
+    ("sdpa: values None", lambda: sdpa_nadaraya_watson([0.0], X, None), TypeError,
+     ["values", "None"]),
     ("sdpa: 2-D queries for 1-D keys", lambda: sdpa_nadaraya_watson([[0.0, 1.0]], X, Y), ValueError,
      ["queries", "2 coordinate", "keys has 1"]),
     ("nw_classify: labels of another length", lambda: nw_classify(X, [0, 1], Q), ValueError,
