@@ -179,6 +179,21 @@ def check_magnitude(t: torch.Tensor, name: str, d: int, dtype=None) -> None:
                                                    if dtype != torch.float64 else ""))
 
 
+def check_squared_errors(t: torch.Tensor, name: str, purpose: str) -> None:
+    """Refuse values (n, k) so large that a sum of their squared errors overflows to inf.
+
+    Estimates lie within the values' range, so each squared error is at most ``(2 max|y|)²``.
+    """
+    if t.numel() == 0:
+        return
+    limit = math.sqrt(torch.finfo(t.dtype).max / (4 * t.numel()))
+    largest = float(t.detach().abs().amax())
+    if largest > limit:
+        raise ValueError(f"{name} has a value of size {largest:.3g}; in {t.dtype} the squared errors "
+                         f"of {purpose} overflow for {t.numel()} values beyond {limit:.3g}: rescale "
+                         f"{name} (e.g. standardise it)")
+
+
 def as_rows(t: torch.Tensor, name: str, *, columns: str = "coordinates") -> torch.Tensor:
     """Shape data as (n, c) rows: a scalar is one row of one, a 1-D array is n rows of one.
 

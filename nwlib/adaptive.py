@@ -194,6 +194,7 @@ def loo_knn(x_train, y_train, ks, kernel="gaussian", *, device=None) -> KnnLOORe
     data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
                        purpose="leave-one-out")
     x, y, dtype = data.x, data.y, data.dtype
+    v.check_squared_errors(y, "y_train", "leave-one-out cross-validation")
     n = x.shape[0]
     if n < 2:
         raise ValueError(f"x_train has {n} point; leave-one-out needs at least 2 training points")

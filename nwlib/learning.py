@@ -145,6 +145,7 @@ def _validated(x_train, y_train, objective, kernel, device):
     data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
                        purpose="learning a width")
     x, y, dtype = data.x, data.y, data.dtype
+    v.check_squared_errors(y, "y_train", "the width objective")
     if objective == "loo" and x.shape[0] < 2:
         raise ValueError("objective='loo' needs at least 2 training points")
     return device, kern, x, y, dtype

@@ -16,12 +16,13 @@ import pytest
 import torch
 
 from nwlib import nadaraya_watson as nw
+from nwlib.adaptive import loo_knn
 from nwlib.bandwidth import loo_cv, scott, silverman
 from nwlib.consistency import design_queries, error_curve, oracle_study
 from nwlib.data import make_data, true_function
 from nwlib.density import joint_densities, nw_classify, one_hot_labels, parzen_density
 from nwlib.kernels import get_kernel
-from nwlib.learning import learn_width
+from nwlib.learning import learn_width, width_objective
 from nwlib.sphere import key_bias, random_unit_vectors, sdpa_nadaraya_watson
 
 X = [0.0, 1.0, 2.0, 3.0]
@@ -188,6 +189,16 @@ CASES = [
     ("key_bias overflowing keys", lambda: key_bias([1e200, 0.0]), ValueError, ["keys", "overflow"]),
     ("sdpa: values of another length", lambda: sdpa_nadaraya_watson([0.0], X, [1.0, 2.0]),
      ValueError, ["keys", "values", "same number of rows", "4", "2"]),
+    # squared errors that overflow are refused, not reported as inf (or as the largest float)
+    ("loo_cv: y_train whose squared errors overflow", lambda: loo_cv(X, [0.0, 1e300, 0.0, 0.0], [0.5]),
+     ValueError, ["y_train", "1e+300", "squared errors", "overflow", "rescale"]),
+    ("width_objective: y_train whose squared errors overflow",
+     lambda: width_objective(X, [0.0, 1e300, 0.0, 0.0], 0.5), ValueError,
+     ["y_train", "1e+300", "squared errors", "overflow"]),
+    ("learn_width: y_train whose squared errors overflow",
+     lambda: learn_width(X, [0.0, 1e300, 0.0, 0.0]), ValueError, ["y_train", "squared errors"]),
+    ("loo_knn: y_train whose squared errors overflow",
+     lambda: loo_knn(X, [0.0, 1e300, 0.0, 0.0], [1]), ValueError, ["y_train", "squared errors"]),
     ("sdpa: values None", lambda: sdpa_nadaraya_watson([0.0], X, None), TypeError,
      ["values", "None"]),
     ("sdpa: 2-D queries for 1-D keys", lambda: sdpa_nadaraya_watson([[0.0, 1.0]], X, Y), ValueError,
