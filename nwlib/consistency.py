@@ -171,6 +171,8 @@ def error_curve(x_train, y_train, x_query, truth, sigmas, kernel="gaussian", *,
     if f.shape[0] != q.shape[0]:
         raise ValueError(f"truth must have one value per query: {q.shape[0]} queries, "
                          f"{f.shape[0]} values")
+    for t, name in ((y, "y_train"), (f, "truth")):  # the estimates lie within y_train's range
+        v.check_squared_errors(t, name, "the error curve", count=q.shape[0])
     s = v.check_widths(sigmas, device=device, dtype=data.dtype)
     max_elements = v.check_positive_int(max_elements, "max_elements")
     with torch.no_grad():
