@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 
 from . import _engine
 from . import _validate as v
+from ._memory import check_allocation
 from .data import true_function
 from .device import default_device
 from .kernels import get_kernel
@@ -369,6 +370,9 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
     q = q.to(device=device, dtype=dtype)
     sig_dev = grid.to(device=device, dtype=dtype)
 
+    n_max = max(ns_list)  # each draw: x (n, d), ε and y in float64, and their copies in dtype
+    check_allocation(2 * n_max * (d + 2) * 8, f"the training data of n = {n_max} points in d = {d}",
+                     "ns", "use smaller sample sizes", device="cpu")  # drawn on the CPU
     errors = torch.empty(len(ns_list), seeds, grid.shape[0], dtype=f64)
     total = len(ns_list) * seeds
     bar = tqdm(total=total, desc=f"oracle widths, d={d}", disable=progress is False,

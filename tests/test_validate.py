@@ -204,6 +204,8 @@ CASES = [
     ("error_curve: y_train whose squared errors overflow",
      lambda: error_curve(X, [0.0, 1e300, 0.0, 0.0], Q, [0.0] * len(Q), [0.5]), ValueError,
      ["y_train", "squared errors"]),
+    ("oracle_study: a sample size beyond memory", lambda: oracle_study([20, 10 ** 12], seeds=1),
+     ValueError, ["ns", "n = 1000000000000", "GiB", "smaller sample sizes"]),
     ("sdpa: values None", lambda: sdpa_nadaraya_watson([0.0], X, None), TypeError,
      ["values", "None"]),
     ("sdpa: 2-D queries for 1-D keys", lambda: sdpa_nadaraya_watson([[0.0, 1.0]], X, Y), ValueError,
