@@ -95,6 +95,8 @@ def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: 
     seed = v.check_seed(seed)
     dtype = v.check_dtype(dtype)
     v.check_magnitude(torch.tensor([low, high], dtype=torch.float64), "low and high", d, dtype)
+    check_allocation(2 * num * d * 8, f"{num} query points of {d} coordinates", "num and d",
+                     "use fewer query points", device="cpu")  # the draw and its copy in dtype
     if not high > low:
         raise ValueError(f"high must be larger than low, got low={low!r}, high={high!r}")
     if region == "edge":

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 
 from . import _validate as v
 from ._engine import fold_widths, inverse_sq_width, squared_distances
+from ._memory import check_allocation
 from .device import default_device
 
 __all__ = ["random_unit_vectors", "key_bias", "gaussian_logits", "dot_product_logits",
@@ -70,6 +71,8 @@ def random_unit_vectors(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = t
     d = v.check_positive_int(d, "d")
     seed = v.check_seed(seed)
     dtype = v.check_dtype(dtype)
+    check_allocation(2 * n * d * 8, f"{n} vectors of {d} coordinates", "n and d",  # z and z / ‖z‖
+                     "use fewer or shorter vectors", device="cpu")
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, d, generator=gen, dtype=torch.float64)
     return (z / z.norm(dim=1, keepdim=True)).to(device=default_device(device), dtype=dtype)
