@@ -23,6 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
+# torch.optim imports torch._dynamo (and sympy: about 1 s) when the first optimizer is made; done
+# here, a Ctrl-C in learn_width cannot leave sympy half-imported and every later call broken
+import torch._dynamo  # noqa: F401
 from tqdm.auto import tqdm
 
 from . import _engine
