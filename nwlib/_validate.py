@@ -179,6 +179,23 @@ def check_magnitude(t: torch.Tensor, name: str, d: int, dtype=None) -> None:
                                                    if dtype != torch.float64 else ""))
 
 
+def check_squared_errors(t: torch.Tensor, name: str, purpose: str, count: int | None = None) -> None:
+    """Refuse values (n, k) so large that a sum of ``count`` (default: n·k) of their squared
+    errors overflows to inf.
+
+    Estimates lie within the values' range, so each squared error is at most ``(2 max|y|)²``.
+    """
+    if t.numel() == 0:
+        return
+    count = count or t.numel()
+    limit = math.sqrt(torch.finfo(t.dtype).max / (4 * count))
+    largest = float(t.detach().abs().amax())
+    if largest > limit:
+        raise ValueError(f"{name} has a value of size {largest:.3g}; in {t.dtype} the squared errors "
+                         f"of {purpose} overflow for {count} values beyond {limit:.3g}: rescale "
+                         f"{name} (e.g. standardise it)")
+
+
 def as_rows(t: torch.Tensor, name: str, *, columns: str = "coordinates") -> torch.Tensor:
     """Shape data as (n, c) rows: a scalar is one row of one, a 1-D array is n rows of one.
 

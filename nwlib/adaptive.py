@@ -27,8 +27,10 @@ Statist.* 10(4), 1217–1223.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from . import _engine
@@ -40,6 +42,16 @@ __all__ = ["knn_widths", "loo_knn", "KnnLOOResult"]
 
 # Widths are this many roundings wider than the k-th distance (see _kth_distances).
 _WIDEN = 8
+
+
+def _whole(k, name: str) -> int:
+    """``k`` as an int: Python, numpy and 0-d tensor integers (what ``np.arange`` yields) alike."""
+    if isinstance(k, torch.Tensor) and k.ndim == 0 and not k.is_floating_point() and not k.is_complex():
+        k = k.item()
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"{name} must hold whole numbers of neighbours, got {k!r}" if name == "ks"
+                        else f"{name} must be a whole number of neighbours, got {k!r}")
+    return int(k)
 
 
 def _kth_distances(q: torch.Tensor, x: torch.Tensor, k: int, leave_out_self: bool) -> torch.Tensor:
@@ -106,8 +118,7 @@ def knn_widths(x_train, x_query=None, k: int = 10, *, device=None) -> torch.Tens
         x, q, leave_out = data.x, data.q, False
     n = x.shape[0]
     top = n - 1 if leave_out else n
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise TypeError(f"k must be a whole number of neighbours, got {k!r}")
+    k = _whole(k, "k")
     if not 1 <= k <= top:
         raise ValueError(f"k={k} is out of range: with {n} keys it must be between 1 and {top}"
                          + (" (each point leaves itself out)" if leave_out else ""))
@@ -183,17 +194,16 @@ def loo_knn(x_train, y_train, ks, kernel="gaussian", *, device=None) -> KnnLOORe
     data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
                        purpose="leave-one-out")
     x, y, dtype = data.x, data.y, data.dtype
+    v.check_squared_errors(y, "y_train", "leave-one-out cross-validation")
     n = x.shape[0]
     if n < 2:
         raise ValueError(f"x_train has {n} point; leave-one-out needs at least 2 training points")
-    if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__"):
+    if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__") or getattr(ks, "ndim", 1) == 0:
         raise TypeError(f"ks must be a list of whole numbers of neighbours, got {ks!r}")
-    ks = tuple(ks)
+    ks = tuple(_whole(k, "ks") for k in ks)
     if not ks:
         raise ValueError("ks is empty: pass at least one number of neighbours")
     for k in ks:
-        if isinstance(k, bool) or not isinstance(k, int):
-            raise TypeError(f"ks must hold whole numbers of neighbours, got {k!r}")
         if not 1 <= k <= n - 1:
             raise ValueError(f"each k in ks must be between 1 and n − 1 = {n - 1}, got {k}")
     rows = torch.arange(n, device=device)

@@ -168,6 +168,7 @@ def loo_cv(x_train, y_train, sigmas, kernel="gaussian", *, device=None) -> LOORe
     if x.shape[0] < 2:
         raise ValueError(f"x_train has {x.shape[0]} point; leave-one-out needs at least 2 training "
                          "points (each is predicted from the others)")
+    v.check_squared_errors(y, "y_train", "leave-one-out cross-validation")
     grid = v.check_widths(sigmas, device=device, dtype=data.dtype)
     grid, _ = torch.sort(grid)
     with torch.no_grad():

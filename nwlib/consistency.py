@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 
 from . import _engine
 from . import _validate as v
+from ._memory import check_allocation
 from .data import true_function
 from .device import default_device
 from .kernels import get_kernel
@@ -94,6 +95,8 @@ def design_queries(d: int, region: str = "interior", *, num: int = 200, margin: 
     seed = v.check_seed(seed)
     dtype = v.check_dtype(dtype)
     v.check_magnitude(torch.tensor([low, high], dtype=torch.float64), "low and high", d, dtype)
+    check_allocation(2 * num * d * 8, f"{num} query points of {d} coordinates", "num and d",
+                     "use fewer query points", device="cpu")  # the draw and its copy in dtype
     if not high > low:
         raise ValueError(f"high must be larger than low, got low={low!r}, high={high!r}")
     if region == "edge":
@@ -171,6 +174,8 @@ def error_curve(x_train, y_train, x_query, truth, sigmas, kernel="gaussian", *,
     if f.shape[0] != q.shape[0]:
         raise ValueError(f"truth must have one value per query: {q.shape[0]} queries, "
                          f"{f.shape[0]} values")
+    for t, name in ((y, "y_train"), (f, "truth")):  # the estimates lie within y_train's range
+        v.check_squared_errors(t, name, "the error curve", count=q.shape[0])
     s = v.check_widths(sigmas, device=device, dtype=data.dtype)
     max_elements = v.check_positive_int(max_elements, "max_elements")
     with torch.no_grad():
@@ -367,6 +372,9 @@ def oracle_study(ns, d: int = 1, *, seeds: int = 20, sigmas=None, region="interi
     q = q.to(device=device, dtype=dtype)
     sig_dev = grid.to(device=device, dtype=dtype)
 
+    n_max = max(ns_list)  # each draw: x (n, d), ε and y in float64, and their copies in dtype
+    check_allocation(2 * n_max * (d + 2) * 8, f"the training data of n = {n_max} points in d = {d}",
+                     "ns", "use smaller sample sizes", device="cpu")  # drawn on the CPU
     errors = torch.empty(len(ns_list), seeds, grid.shape[0], dtype=f64)
     total = len(ns_list) * seeds
     bar = tqdm(total=total, desc=f"oracle widths, d={d}", disable=progress is False,

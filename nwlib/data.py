@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import torch
 
 from . import _validate as v
+from ._memory import check_allocation
 
 __all__ = ["true_function", "BookData", "make_data"]
 
@@ -116,6 +117,7 @@ def make_data(n: int = 40, noise: float = 1.0, seed: int = 0, *, high: float = 5
         raise ValueError(f"step={step!r} gives about {high / step:.3g} validation points on "
                          f"[0, {high!r}]; use a step of at least {high / MAX_GRID:.3g}")
     dtype = v.check_dtype(dtype)
+    check_allocation(4 * n * 8, f"{n} training points", "n", "use a smaller n", device="cpu")  # x, ε, y, sort
     gen = torch.Generator().manual_seed(seed)
     x_train, _ = torch.sort(torch.rand(n, generator=gen, dtype=torch.float64) * high)
     eps = torch.randn(n, generator=gen, dtype=torch.float64) * noise

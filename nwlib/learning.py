@@ -23,6 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
+# torch.optim imports torch._dynamo (and sympy: about 1 s) when the first optimizer is made; done
+# here, a Ctrl-C in learn_width cannot leave sympy half-imported and every later call broken
+import torch._dynamo  # noqa: F401
 from tqdm.auto import tqdm
 
 from . import _engine
@@ -145,6 +149,7 @@ def _validated(x_train, y_train, objective, kernel, device):
     data = v.read_data(device=device, points=("x_train", x_train), values=("y_train", y_train),
                        purpose="learning a width")
     x, y, dtype = data.x, data.y, data.dtype
+    v.check_squared_errors(y, "y_train", "the width objective")
     if objective == "loo" and x.shape[0] < 2:
         raise ValueError("objective='loo' needs at least 2 training points")
     return device, kern, x, y, dtype

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 
 from . import _validate as v
 from ._engine import fold_widths, inverse_sq_width, squared_distances
+from ._memory import check_allocation
 from .device import default_device
 
 __all__ = ["random_unit_vectors", "key_bias", "gaussian_logits", "dot_product_logits",
@@ -70,16 +71,29 @@ def random_unit_vectors(n: int, d: int, *, seed: int = 0, dtype: torch.dtype = t
     d = v.check_positive_int(d, "d")
     seed = v.check_seed(seed)
     dtype = v.check_dtype(dtype)
+    check_allocation(2 * n * d * 8, f"{n} vectors of {d} coordinates", "n and d",  # z and z / ‖z‖
+                     "use fewer or shorter vectors", device="cpu")
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, d, generator=gen, dtype=torch.float64)
     return (z / z.norm(dim=1, keepdim=True)).to(device=default_device(device), dtype=dtype)
 
 
-def _queries_keys(queries, keys, sigma, device, values=None):
+def _queries_keys(queries, keys, sigma, device, *values):
     data = v.read_data(device=device, points=("keys", keys),
-                       values=None if values is None else ("values", values),
+                       values=("values", values[0]) if values else None,
                        queries=("queries", queries), sigma=("sigma", sigma), purpose="attention")
     return data
+
+
+def _finite_logits(logits: torch.Tensor, sigma, what: str, rows: bool = False) -> torch.Tensor:
+    """``logits``, or a ValueError naming σ where ``1/σ²`` overflows them (their softmax is NaN)."""
+    bad = ~torch.isfinite(logits)
+    if (bad.all(dim=-1).any() if rows and logits.shape[-1] else bad.any()):
+        raise ValueError(f"sigma={v._short(sigma)} overflows {what} in {logits.dtype} "
+                         "(which scale as 1/σ²), so a softmax over them would be NaN: use a larger sigma, "
+                         "or sdpa_nadaraya_watson or nadaraya_watson, which clamp 1/σ² and are "
+                         "finite at every σ > 0")
+    return logits
 
 
 def key_bias(keys, sigma=1.0, *, device=None) -> torch.Tensor:
@@ -104,7 +118,7 @@ def key_bias(keys, sigma=1.0, *, device=None) -> torch.Tensor:
     """
     data = v.read_data(device=default_device(device), points=("keys", keys),
                        sigma=("sigma", sigma), purpose="attention")
-    return -0.5 * ((data.x / data.sigma) ** 2).sum(dim=1)
+    return _finite_logits(-0.5 * ((data.x / data.sigma) ** 2).sum(dim=1), sigma, "the key bias")
 
 
 def gaussian_logits(queries, keys, sigma=1.0, *, device=None) -> torch.Tensor:
@@ -131,7 +145,9 @@ def gaussian_logits(queries, keys, sigma=1.0, *, device=None) -> torch.Tensor:
     """
     data = _queries_keys(queries, keys, sigma, default_device(device))
     q, k, sig = data.q, data.x, data.sigma
-    return -0.5 * squared_distances(q / sig, k / sig)
+    logits = -0.5 * squared_distances(q / sig, k / sig)
+    # a row of −inf has a NaN softmax; −inf beside finite logits is an exact zero weight
+    return _finite_logits(logits, sigma, "the logits", rows=True)
 
 
 def dot_product_logits(queries, keys, sigma=1.0, *, with_key_bias: bool = False,
@@ -171,7 +187,7 @@ def dot_product_logits(queries, keys, sigma=1.0, *, with_key_bias: bool = False,
     logits = q @ k.T
     if with_key_bias:
         logits = logits - 0.5 * (k * k).sum(dim=1)
-    return logits
+    return _finite_logits(logits, sigma, "the logits")
 
 
 def _safe_scale(q: torch.Tensor, k: torch.Tensor, sigma: float, with_key_bias: bool) -> float:

@@ -105,11 +105,23 @@ def test_loo_knn_marks_a_k_that_leaves_some_window_empty():
     (lambda: loo_knn([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], [3]), ValueError, "n − 1 = 2"),
     (lambda: loo_knn([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], []), ValueError, "ks is empty"),
     (lambda: loo_knn([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], 2), TypeError, "ks must"),
+    (lambda: loo_knn([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], torch.tensor(2)), TypeError, "ks must"),
+    (lambda: loo_knn([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], np.array(2)), TypeError, "ks must"),
+    (lambda: loo_knn([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], [2.0]), TypeError, "ks must"),
+    (lambda: loo_knn([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], [np.bool_(True)]), TypeError, "ks must"),
     (lambda: loo_knn([0.0], [0.0], [1]), ValueError, "at least 2"),
 ])
 def test_bad_arguments_are_named(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("ks", [np.arange(1, 4), torch.arange(1, 4), [np.int32(1), 2, np.int64(3)]])
+def test_numpy_and_tensor_integers_count_as_whole_numbers(ks):
+    x = torch.linspace(0.0, 5.0, 12, dtype=torch.float64)
+    assert loo_knn(x, 2 * x, ks).ks == (1, 2, 3)
+    assert loo_knn(x, 2 * x, ks).scores.tolist() == loo_knn(x, 2 * x, [1, 2, 3]).scores.tolist()
+    assert knn_widths(x, k=np.int64(2)).tolist() == knn_widths(x, k=2).tolist()
 
 
 @pytest.mark.parametrize("fit", [nwlib.nadaraya_watson, nwlib.local_linear])

@@ -263,3 +263,22 @@ def test_width_plots_draw_what_they_are_given(book):
     fig = plot_width_scores([0.1, 0.2, 0.4], {"curve": [3.0, 2.0, 2.5]}, {"best": 0.2})
     assert len(fig.axes[0].lines) == 2
     plt.close("all")
+
+
+def test_learn_width_imports_nothing_a_ctrl_c_could_leave_half_done():
+    """torch.optim's first optimizer imports torch._dynamo and sympy (about 1 s); a Ctrl-C in that
+    window left sympy half-imported and every later learn_width failing. nwlib.learning imports
+    them itself, so learn_width imports neither (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch, nwlib.learning as L\n"
+            "before = set(sys.modules)\n"
+            "x = torch.linspace(0, 5, 20, dtype=torch.float64)\n"
+            "for opt in ('adam', 'sgd'):\n"
+            "    L.learn_width(x, torch.sin(x), steps=2, optimizer=opt, progress=False)\n"
+            "new = [m for m in set(sys.modules) - before if m.startswith(('sympy', 'torch._dynamo'))]\n"
+            "print(len(new), sorted(new)[:3])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("0 "), out.stdout

@@ -259,6 +259,10 @@ def test_plots_refuse_what_they_cannot_draw():
         plot.plot_attention({"small": torch.eye(3)}, d.x_train, d.x_val)
     with pytest.raises(TypeError, match="shared_scale"):
         plot.plot_attention({"one": torch.eye(3)}, [0.0, 1.0, 2.0], [0.0, 1.0, 2.0], shared_scale="yes")
+    with pytest.raises(TypeError, match="study must be a RateStudy.*got NoneType"):
+        plot.plot_error_curves(None)
+    with pytest.raises(TypeError, match=r"studies\['a'\] must be a RateStudy.*got str"):
+        plot.plot_rates({"a": "not a study"})
 
 
 def test_plot_fields_and_regions():

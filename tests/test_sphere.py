@@ -183,3 +183,28 @@ def test_gaussian_logits_pass_the_gradient_through():
     # d/dq of −‖q − k‖²/(2σ²) summed over keys: −Σ_i (q − k_i)/σ²
     expected = -(q.detach()[:, None, :] - k[None]).sum(1) / 0.7 ** 2
     assert torch.allclose(grad, expected)
+
+
+@pytest.mark.parametrize("logits", [
+    lambda q, k, s: key_bias(k, s),
+    lambda q, k, s: gaussian_logits(q, k, s),
+    lambda q, k, s: dot_product_logits(q, k, s),
+    lambda q, k, s: dot_product_logits(q, k, s, with_key_bias=True),
+], ids=["key_bias", "gaussian_logits", "dot_product_logits", "with_key_bias"])
+@pytest.mark.parametrize("dtype", [torch.float32, F64])
+def test_logits_that_overflow_name_sigma_instead_of_a_nan_softmax(logits, dtype):
+    q, k = random_unit_vectors(4, 3, seed=1, dtype=dtype), random_unit_vectors(12, 3, seed=2, dtype=dtype)
+    for sigma in (1e-300, 5e-324, 1e-160, 1e-25):
+        if dtype == F64 and sigma == 1e-25:  # float64 holds 1/σ² = 1e50: finite logits
+            assert torch.isfinite(torch.softmax(logits(q, k, sigma), dim=-1)).all()
+            continue
+        with pytest.raises(ValueError, match=r"sigma=.* overflows .* larger sigma"):
+            logits(q, k, sigma)
+    assert torch.isfinite(torch.softmax(logits(q, k, 1e-3), dim=-1)).all()
+
+
+def test_gaussian_logits_keep_a_row_with_some_finite_logits():
+    """−inf beside a finite logit is an exact zero weight, not an overflow."""
+    logits = gaussian_logits([[0.0]], [[0.0], [1e10]], sigma=1e-150)
+    assert logits[0, 0] == 0 and logits[0, 1] == -math.inf
+    assert torch.softmax(logits, dim=1).tolist() == [[1.0, 0.0]]

@@ -16,12 +16,13 @@ import pytest
 import torch
 
 from nwlib import nadaraya_watson as nw
+from nwlib.adaptive import loo_knn
 from nwlib.bandwidth import loo_cv, scott, silverman
 from nwlib.consistency import design_queries, error_curve, oracle_study
 from nwlib.data import make_data, true_function
 from nwlib.density import joint_densities, nw_classify, one_hot_labels, parzen_density
 from nwlib.kernels import get_kernel
-from nwlib.learning import learn_width
+from nwlib.learning import learn_width, width_objective
 from nwlib.sphere import key_bias, random_unit_vectors, sdpa_nadaraya_watson
 
 X = [0.0, 1.0, 2.0, 3.0]
@@ -188,6 +189,30 @@ CASES = [
     ("key_bias overflowing keys", lambda: key_bias([1e200, 0.0]), ValueError, ["keys", "overflow"]),
     ("sdpa: values of another length", lambda: sdpa_nadaraya_watson([0.0], X, [1.0, 2.0]),
      ValueError, ["keys", "values", "same number of rows", "4", "2"]),
+    # squared errors that overflow are refused, not reported as inf (or as the largest float)
+    ("loo_cv: y_train whose squared errors overflow", lambda: loo_cv(X, [0.0, 1e300, 0.0, 0.0], [0.5]),
+     ValueError, ["y_train", "1e+300", "squared errors", "overflow", "rescale"]),
+    ("width_objective: y_train whose squared errors overflow",
+     lambda: width_objective(X, [0.0, 1e300, 0.0, 0.0], 0.5), ValueError,
+     ["y_train", "1e+300", "squared errors", "overflow"]),
+    ("learn_width: y_train whose squared errors overflow",
+     lambda: learn_width(X, [0.0, 1e300, 0.0, 0.0]), ValueError, ["y_train", "squared errors"]),
+    ("loo_knn: y_train whose squared errors overflow",
+     lambda: loo_knn(X, [0.0, 1e300, 0.0, 0.0], [1]), ValueError, ["y_train", "squared errors"]),
+    ("error_curve: truth whose squared errors overflow",
+     lambda: error_curve(X, Y, Q, [1e300] * len(Q), [0.5]), ValueError, ["truth", "squared errors"]),
+    ("error_curve: y_train whose squared errors overflow",
+     lambda: error_curve(X, [0.0, 1e300, 0.0, 0.0], Q, [0.0] * len(Q), [0.5]), ValueError,
+     ["y_train", "squared errors"]),
+    ("oracle_study: a sample size beyond memory", lambda: oracle_study([20, 10 ** 12], seeds=1),
+     ValueError, ["ns", "n = 1000000000000", "GiB", "smaller sample sizes"]),
+    ("make_data: n beyond memory", lambda: make_data(n=10 ** 12), ValueError, ["n:", "GiB", "smaller n"]),
+    ("design_queries: num beyond memory", lambda: design_queries(1, num=10 ** 12), ValueError,
+     ["num and d", "GiB"]),
+    ("random_unit_vectors: n beyond memory", lambda: random_unit_vectors(10 ** 12, 3), ValueError,
+     ["n and d", "GiB"]),
+    ("sdpa: values None", lambda: sdpa_nadaraya_watson([0.0], X, None), TypeError,
+     ["values", "None"]),
     ("sdpa: 2-D queries for 1-D keys", lambda: sdpa_nadaraya_watson([[0.0, 1.0]], X, Y), ValueError,
      ["queries", "2 coordinate", "keys has 1"]),
     ("nw_classify: labels of another length", lambda: nw_classify(X, [0, 1], Q), ValueError,
@@ -235,10 +260,6 @@ CASES = [
     # kernels: the true cause
     ("kernel callable, complex", lambda: nw(X, Y, Q, kernel=lambda u: torch.exp(-u ** 2) * (1 + 1j)),
      TypeError, ["kernel callable", "complex", "real"]),
-    ("kernel callable, sums overflow",
-     lambda: nw(torch.tensor(X), torch.tensor(Y) * 1e4, torch.tensor(Q),
-                kernel=lambda u: torch.exp(85 - u)), ValueError,
-     ["kernel callable", "too large", "float32", "divide it by a constant"]),
     ("kernel callable, too large for float32",
      lambda: nw(torch.tensor(X), torch.tensor(Y), torch.tensor(Q),
                 kernel=lambda u: torch.exp(100 - u.double())), ValueError,

@@ -125,6 +125,13 @@ def plot_width_choices(widths: Mapping[str, object], *, bins: int = 30, xlabel: 
     return ax.figure
 
 
+def _check_study(study, name: str) -> None:
+    """A TypeError naming ``name`` for what is not a RateStudy (duck-typed: consistency imports tqdm)."""
+    if not all(hasattr(study, f) for f in ("ns", "sigmas", "mean_errors", "oracle_sigma", "oracle_error")):
+        raise TypeError(f"{name} must be a RateStudy (from nwlib.consistency.oracle_study), "
+                        f"got {type(study).__name__}")
+
+
 def plot_error_curves(study, *, ax=None):
     """Seed-averaged error against the width, one curve per n, oracle widths marked.
 
@@ -137,6 +144,7 @@ def plot_error_curves(study, *, ax=None):
     -------
     matplotlib.figure.Figure
     """
+    _check_study(study, "study")
     _nonempty_array(study.ns, "study.ns")
     with styled():
         ax = _one_axes(ax, height=3.4)
@@ -181,6 +189,7 @@ def plot_rates(studies: Mapping[str, object], theory: Mapping[str, tuple[float, 
         from ..consistency import loglog_slope  # the rate experiment's own fit (imports tqdm)
 
         for c, (label, st) in enumerate(studies.items()):
+            _check_study(st, f"studies[{label!r}]")
             style = series_style(c)
             ns = _nonempty_array(st.ns, f"studies[{label!r}].ns").astype(float)
             for a, vals, k in ((ax_s, to_numpy(st.oracle_sigma), 0), (ax_e, to_numpy(st.oracle_error), 1)):
