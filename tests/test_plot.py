@@ -324,14 +324,6 @@ def test_the_package_keeps_every_public_name():
     assert not hasattr(plot, "_styled")  # the widgets use the public styled()
 
 
-def test_no_plot_module_over_450_lines():
-    from pathlib import Path
-
-    for path in Path(plot.__file__).parent.glob("*.py"):
-        lines = path.read_text(encoding="utf-8").count("\n")
-        assert lines <= 450, f"{path.name}: {lines} lines"
-
-
 def test_styled_is_a_context_and_a_decorator():
     default = matplotlib.rcParams["legend.fontsize"]
     with plot.styled():

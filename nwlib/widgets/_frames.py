@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import io
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -45,149 +43,26 @@ from collections.abc import Callable, Sequence
 import ipywidgets as w
 import numpy as np
 import torch
-import traitlets
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from PIL import Image as PILImage
 
 from .. import _validate as v
 from .._engine import single_threaded
 from ..data import make_data
 from ..kernels import KERNELS, get_kernel, kernel_names
-from ..plot import COLOURS, EMPTY_GREY, FIG_WIDTH
-from ..plot import styled as book_styled
 from ..regression import nadaraya_watson
+from ._render import (  # noqa: F401 (the explorers import the frame layer from here)
+    _DPI,
+    FrameFigure,
+    FrameImage,
+    _image,
+    _png_size,
+    styled,
+)
 
 # Roughly log-spaced "nice" widths from 0.01 to 5 (a 1–1.5–2–3–5–7 series): it contains the book's
 # widths 0.1, 0.2, 0.5, 1 and the leave-one-out optimum region around 0.3.
 SIGMA_STOPS = (0.01, 0.015, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0,
                3.0, 5.0)
 BOOK_KERNELS = tuple(KERNELS)  # the registry's kernels, without aliases
-_DPI = 96  # one inch of figure is one inch of CSS: the frame shows at its natural size
-
-
-# --------------------------------------------------------------------------------------------
-# Rendering: figures without pyplot (no global state, nothing shown by accident), PNG bytes out
-# --------------------------------------------------------------------------------------------
-
-def _frame_palette() -> PILImage.Image:
-    """The frames' fixed palette: the book's colours exactly (Okabe–Ito, the heatmap's grey), nine
-    greys, sixteen steps of the heatmap's Reds and light tints of the line colours. Every pixel
-    maps to its nearest entry: exact colours, few distinct pixels, small PNGs."""
-    import matplotlib
-    from matplotlib.colors import to_rgb
-
-    colours = [to_rgb(c) for c in (*COLOURS, EMPTY_GREY)]
-    colours += [(g, g, g) for g in np.linspace(0.0, 1.0, 9)]
-    colours += [matplotlib.colormaps["Reds"](x)[:3] for x in np.linspace(0.0, 1.0, 16)]
-    colours += [tuple(0.5 + 0.5 * np.array(to_rgb(c))) for c in COLOURS[:5]]
-    rgb = (np.array(colours) * 255).round().astype(np.uint8).reshape(-1).tolist()
-    image = PILImage.new("P", (1, 1))
-    image.putpalette(rgb + [0] * (768 - len(rgb)))
-    return image
-
-
-_PALETTE = _frame_palette()
-
-
-def _encode(rgba: np.ndarray, palette: bool) -> bytes:
-    img = PILImage.fromarray(np.ascontiguousarray(rgba[..., :3]))
-    buf = io.BytesIO()
-    if palette:
-        img.quantize(palette=_PALETTE, dither=PILImage.Dither.NONE).save(buf, format="png",
-                                                                        optimize=True)
-    else:
-        img.save(buf, format="png", compress_level=1)
-    return buf.getvalue()
-
-
-class FrameFigure:
-    """A figure drawn in full once, then updated by redrawing only its moving artists (blitting).
-
-    A full matplotlib draw (ticks, labels, layout) costs far more than the few artists that change
-    from frame to frame. The background (everything but the moving artists) is cached per set of
-    axis limits, so returning to earlier limits is fast too; :meth:`invalidate` drops the cache
-    when a static artist changes. ``fig`` is the matplotlib Figure; ``alt`` describes the frame
-    last drawn, in words (the frame's alt text).
-    """
-
-    CACHED_BACKGROUNDS = 8
-
-    def __init__(self, height: float, width: float = FIG_WIDTH):
-        self.fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
-        FigureCanvasAgg(self.fig)
-        self.moving: list = []
-        self._backgrounds: dict = {}
-        self.alt = ""
-
-    def animate(self, *artists) -> None:
-        for a in artists:
-            a.set_animated(True)
-            self.moving.append(a)
-
-    def freeze(self) -> None:
-        """Lay the figure out once (with the widest titles and labels already in place), then keep
-        the axes where constrained layout put them: frames never jump."""
-        for a in self.moving:
-            a.set_animated(False)
-        self.fig.canvas.draw()
-        for a in self.moving:
-            a.set_animated(True)
-        self.fig.set_layout_engine("none")
-        # Pin each y label where the layout put it: narrower tick labels of a later frame would
-        # otherwise pull it right, wider ones push it out of the figure.
-        renderer = self.fig.canvas.get_renderer()
-        for ax in self.fig.axes:
-            label = ax.yaxis.label
-            if label.get_text() and ax.yaxis.get_label_position() == "left":
-                box = label.get_window_extent(renderer)
-                ax.yaxis.set_label_coords((box.x1 - ax.bbox.x0) / ax.bbox.width, 0.5)
-        self.invalidate()
-
-    def invalidate(self) -> None:
-        self._backgrounds.clear()
-
-    def png(self, palette: bool) -> bytes:
-        """Encode the current state: paletted and optimised (small) or plain and fast (live)."""
-        canvas = self.fig.canvas
-        key = tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes)
-        background = self._backgrounds.get(key)
-        if background is None:
-            canvas.draw()  # animated artists are left out of a full draw
-            if len(self._backgrounds) >= self.CACHED_BACKGROUNDS:
-                self._backgrounds.pop(next(iter(self._backgrounds)))
-            background = self._backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            canvas.restore_region(background)
-        for a in self.moving:
-            self.fig.draw_artist(a)
-        return _encode(np.asarray(canvas.buffer_rgba()), palette)
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
-    """Width and height from a PNG's header (the IHDR chunk)."""
-    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-
-
-class FrameImage(w.Image):
-    """An ``ipywidgets.Image`` that can carry a tooltip (its alt text).
-
-    ipywidgets 8's browser side (``DOMWidgetView.updateTooltip``, in JupyterLab and in the static
-    page's widget manager alike) reads the ``description`` of any widget with a tooltip, and
-    ``Image`` has none: the view then fails to render. Syncing an empty description mends that;
-    the model is still an ``ImageModel``, drawn by the standard ``ImageView``.
-    """
-
-    description = traitlets.Unicode("").tag(sync=True)
-
-
-def _image(value: bytes = b"", alt: str = "") -> w.Image:
-    # The width and height attributes let the browser reserve the image's box before it decodes
-    # it, so switching frames never collapses the display (no jump of the page under the mouse).
-    # The tooltip is the frame's alt text: the site copies it into the <img alt>.
-    size = {"width": str(_png_size(value)[0]), "height": str(_png_size(value)[1])} if value else {}
-    return FrameImage(value=value, format="png", tooltip=alt or None, **size,
-                   layout=w.Layout(max_width="100%", height="auto"))
 
 
 def page_weight(widget) -> int:
@@ -219,6 +94,7 @@ def page_weight(widget) -> int:
 
     walk(widget.widget if isinstance(widget, Explorer) else widget)
     return sum(seen.values())
+
 
 
 def _check_kernels(kernels) -> tuple[str, ...]:
@@ -505,13 +381,3 @@ class Explorer:
 def _frame(figure: FrameFigure, png: bytes) -> w.Image:
     """One precomputed frame: the PNG just drawn, with the figure's description as alt text."""
     return _image(png, figure.alt)
-
-
-@contextlib.contextmanager
-def styled():
-    """The book's matplotlib style while a frame figure and its artists are created; text without
-    antialiasing (crisp at the frame's own size, and a third fewer bytes per frame)."""
-    import matplotlib
-
-    with book_styled(), matplotlib.rc_context({"text.antialiased": False}):
-        yield
