@@ -63,6 +63,11 @@ body { margin: 0; }
 a.headerlink, button.toggle-button, .toggle-button, button.copybtn { display: none !important; }
 """
 PDF_SCALE = 0.85
+# the theme's containers around the articles, as on the site: without them, Chromium drew some
+# of the theme's rules as page-sized image masks (3 MB of the PDF)
+LAYOUT = ('<div class="bd-container"><div class="bd-container__inner bd-page-width"><main class="bd-main">'
+          '<div class="bd-content"><div class="bd-article-container"><article class="bd-article">',
+          "</article></div></div></main></div></div>")
 FOOTER = ('<div style="width:100%;font-size:8px;text-align:center;color:#555">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
@@ -141,8 +146,8 @@ def print_document(outdir: Path, docnames: list[str], title: str) -> tuple[str, 
     document = (f'<!DOCTYPE html><html lang="en" data-theme="light"><head><meta charset="utf-8">'
                 f"<title>{html.escape(title)}</title>{links}"
                 + "".join(f"<style>{s}</style>" for s in styles)
-                + f"<style>{PDF_CSS}</style></head><body><main class=\"bd-main\">{cover}"
-                + "".join(sections) + "</main></body></html>")
+                + f"<style>{PDF_CSS}</style></head><body>{LAYOUT[0]}{cover}"
+                + "".join(sections) + f"{LAYOUT[1]}</body></html>")
     return document, titles
 
 

@@ -1,7 +1,8 @@
 """Printing a page, as a reader does with the browser's print dialog (``page.pdf`` in Chromium).
 
 * Printed at once, right after ``load`` (most figures are lazy and not yet loaded): every image of
-  the page is loaded by the time it prints and prints at its natural aspect ratio, and every
+  the page outside its closed solutions (a closed solution prints closed) is loaded by the time it
+  prints and prints at its natural aspect ratio, and every
   raster image (an explorer's default frame, a PNG figure) is in the PDF at its pixel size.
   Matplotlib's SVG figures print as vectors, not as images of the PDF: for them the loaded state
   in the page is what tells.
@@ -55,7 +56,6 @@ def _print(page) -> tuple[bytes, list[dict]]:
 
 
 def _check_images(page_id: str, data: bytes, images: list[dict]) -> None:
-    assert images, f"{page_id}: no image prints"
     for image in images:
         assert image["complete"] and min(image["natural"]) > 0, \
             f"{page_id}: {image['src']} had not loaded when the page printed (a blank figure)"
@@ -77,6 +77,10 @@ def test_printed_at_once_every_image_prints(open_session, site, page_id):
     session = open_session(**DESKTOP)
     page = session.goto(page_id)
     data, images = _print(page)
+    # a closed solution prints closed: only the images outside the solutions print
+    outside = page.evaluate("() => Array.from(document.querySelectorAll('main img'))"
+                            ".filter(i => !i.closest('.dropdown')).length")
+    assert len(images) == outside, f"{page_id}: {len(images)} images print, {outside} expected"
     _check_images(page_id, data, images)
     wide = page.evaluate(WIDE_CODE)
     assert not wide, f"{page_id}: code cut at the right margin on paper: {wide[:3]}"
@@ -96,6 +100,10 @@ def test_printed_after_reading_explorers_print_their_default_frame(open_session,
     wait_for_widgets(page, views)
     page.evaluate("() => window.scrollTo(0, 0)")
     data, images = _print(page)
+    # every image but the live widgets' frames, which give way to the default frames on paper
+    expected = page.evaluate("() => Array.from(document.querySelectorAll('main img'))"
+                             ".filter(i => !i.closest('.widget-subarea')).length")
+    assert len(images) == expected, f"{page_id}: {len(images)} images print, {expected} expected"
     _check_images(page_id, data, images)
     controls = page.locator(CONTROLS).evaluate_all(
         "els => els.filter(e => e.getClientRects().length > 0).map(e => e.className)")
