@@ -58,7 +58,7 @@ PDF_CSS = """
 html, body { background: #fff; }
 body { margin: 0; }
 .nwlib-pdf-page { break-before: page; }
-.nwlib-pdf-cover h1 { font-size: 2.2rem; margin-top: 30%; }
+.nwlib-pdf-title { font-size: 2.4rem; font-weight: 700; margin: 8rem 0 3rem; }
 .nwlib-pdf-cover ol { font-size: 1.1rem; line-height: 1.8; }
 a.headerlink, button.toggle-button, .toggle-button, button.copybtn { display: none !important; }
 """
@@ -138,7 +138,9 @@ def print_document(outdir: Path, docnames: list[str], title: str) -> tuple[str, 
                         f'{_rebase(article.group(1), page_dir, paths)}</section>')
     contents = "".join(f'<li><a href="#{paths[f"{doc}.html"]}">{html.escape(t)}</a></li>'
                        for doc, t in zip(docnames, titles))
-    cover = (f'<section class="nwlib-pdf-cover"><h1>{html.escape(title)}</h1>'
+    # the title as a styled paragraph: an <h1> there did not show (hidden by the theme's styles)
+    cover = (f'<section class="nwlib-pdf-cover"><p class="nwlib-pdf-title" role="heading" aria-level="1">'
+             f"{html.escape(title)}</p>"
              f"<ol>{contents}</ol></section>")
     links = "".join(f'<link rel="stylesheet" href="{html.escape(s)}">' for s in sheets)
     # data-theme: the theme's colours are defined for html[data-theme]; no data-mode, which is
