@@ -20,6 +20,8 @@ from sitekit import CONTENT_IDS, DESKTOP, SITE, page_html, wait_for_widgets
 pypdf = pytest.importorskip("pypdf")
 
 VIEW = "application/vnd.jupyter.widget-view+json"
+# page.pdf's default sheet, US Letter without margins, in CSS pixels (8.5 in x 11 in at 96 px/in)
+PAPER = {"width": 816, "height": 1056}
 # what an explorer shows besides its frame: none of it prints
 CONTROLS = (".widget-slider, .widget-play, .widget-toggle-buttons, .widget-dropdown, "
             ".widget-readout, .widget-label")
@@ -48,9 +50,11 @@ def _pdf_image_sizes(data: bytes) -> list[tuple[int, int]]:
 
 
 def _print(page) -> tuple[bytes, list[dict]]:
-    """Print the page; then the images that printed, as laid out for print."""
+    """Print the page; then lay it out as on paper (print media, the sheet's width) for the checks
+    and return the images that print."""
     data = page.pdf(print_background=True)
     page.emulate_media(media="print")
+    page.set_viewport_size(PAPER)
     images = page.evaluate(PRINTED_IMAGES)
     return data, images
 
