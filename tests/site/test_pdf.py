@@ -148,7 +148,9 @@ def test_pdf_has_every_figure_and_the_solutions_open(book, site):
     phrases = [p for a in articles.values() for p in _solution_phrases(a)]
     assert solutions and len(phrases) == solutions, f"{len(phrases)} phrases for {solutions} solutions"
     whole = re.sub(r"\s+", "", "".join(texts))
-    missing = [p for p in phrases if _text(p) not in whole]
+    # its first and last words: a page break may split a phrase, with other text between
+    missing = [p for p in phrases
+               if not all(_text(" ".join(words)) in whole for words in (p.split()[:4], p.split()[-4:]))]
     assert not missing, f"solutions missing from the PDF (closed?): {missing}"
 
 
