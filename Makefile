@@ -12,7 +12,7 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told; in a container one often is root
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book test lint unit site notebooks lab bench audit clean python-version node-deps
+.PHONY: book pdf test lint unit site notebooks lab bench audit clean python-version node-deps
 
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
@@ -43,6 +43,13 @@ book: $(STAMP) node-deps
 	$(JB) build . --warningiserror --keep-going
 	@echo
 	@echo "The book is built. Open $(CURDIR)/_build/html/index.html in a browser (no network needed)."
+
+## pdf: the whole book as one PDF, _build/html/_downloads/attention-pooling.pdf (printed by Chromium)
+# `make book` builds it too; this target reprints it from the built site (building that first if
+# there is none).
+pdf: $(STAMP) node-deps
+	@test -f _build/html/index.html || $(MAKE) --no-print-directory book
+	$(PY) _ext/nwlib_print.py _build/html
 
 ## test: lint, unit tests, one book build, then the site, Lab and notebook tests against that build
 test: lint unit book site notebooks

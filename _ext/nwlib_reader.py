@@ -15,8 +15,10 @@
   page) are cut down with fontTools to the icons the site names (``subset_icon_fonts``; the names
   are gathered by page transform "icons-used" during the pass over the pages).
 * Downloads: one archive, ``_downloads/attention-pooling-notebooks.zip``, with the notebooks (as
-  committed, without outputs), ``nwlib``, ``requirements.txt``, ``pyproject.toml``, ``Makefile`` and
-  ``README.md``: unpacked, ``make lab`` runs the book's notebooks. Each page's download menu links it.
+  committed, without outputs), ``nwlib``, ``requirements.txt``, ``pyproject.toml`` and the archive's
+  own ``README.md`` and ``Makefile`` (``archive/``; the repository's would offer targets that need
+  files the archive has not): unpacked, ``make lab`` runs the book's notebooks. Each page's
+  download menu links it.
 """
 from __future__ import annotations
 
@@ -33,7 +35,9 @@ logger = logging.getLogger(__name__)
 
 ARCHIVE = "_downloads/attention-pooling-notebooks.zip"
 ARCHIVE_ROOT = "attention-pooling"
-ARCHIVE_FILES = ("README.md", "Makefile", "pyproject.toml", "requirements.txt")
+# name in the archive -> source, relative to the repository (README and Makefile: the archive's own)
+ARCHIVE_FILES = {"README.md": "_ext/archive/README.md", "Makefile": "_ext/archive/Makefile",
+                 "pyproject.toml": "pyproject.toml", "requirements.txt": "requirements.txt"}
 # a fixed date: the archive is the same bytes for the same files (1980 is the zip format's epoch)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -111,7 +115,7 @@ def build_archive(srcdir: Path, outdir: Path, notebooks: list[Path]) -> Path:
     package = srcdir / "nwlib"
     members += [(f, f.relative_to(srcdir).as_posix()) for f in sorted(package.rglob("*"))
                 if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"]
-    members += [(srcdir / name, name) for name in ARCHIVE_FILES if (srcdir / name).is_file()]
+    members += [(srcdir / source, name) for name, source in ARCHIVE_FILES.items()]
     target = outdir / ARCHIVE
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:

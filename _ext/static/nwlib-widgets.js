@@ -9,7 +9,8 @@
 //    widget's icon-only buttons get names.
 // 3. A skip link to the first explorer.
 // 4. The widget manager loads when it is needed, not with the page (see loadManager).
-// 5. The explorer's default frame, a plain image until the widget manager has run, gives way to it.
+// 5. The explorer's default frame, a plain image until the widget manager has run, gives way to it
+//    (on screen; on paper it stays, nwlib-print.css).
 (function () {
   "use strict";
   var create = document.createElement.bind(document);
@@ -104,10 +105,11 @@
   // The default frame shown before the manager ran (nwlib_frames.py) goes once the widget is there.
   // (html-manager 1.0.15 means to remove such an image itself, but compares tagName with "img",
   // which is "IMG" in an HTML page.)
+  // Hidden, not removed: the printed page shows it in place of the widget (nwlib-print.css).
   function unfallback(img) {
     var next = img.nextElementSibling;
     if (next && next.classList.contains("widget-subarea") && next.firstElementChild) {
-      img.remove();
+      img.style.display = "none";
     }
   }
 
