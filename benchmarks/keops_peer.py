@@ -1,0 +1,99 @@
+"""KeOps, the field's kernel-reduction library, as a peer of nwlib (run by ``make bench``).
+
+KeOps (pykeops 2.3, a benchmark-only dependency: ``benchmarks/requirements.txt``) writes a C++
+(CPU) or CUDA (GPU) reduction for each symbolic formula and compiles it with g++/nvcc and
+pybind11 on its first use. The estimate is its stable softmax-weighted sum,
+
+    f̂(q_a) = Σ_i exp(ℓ_ai) y_i / Σ_i exp(ℓ_ai),  ℓ_ai = −(q_a − x_i)² / (2σ²),
+
+which KeOps computes with a running maximum (as nwlib's shift by the nearest key). The first call
+of each formula (the compile) is timed apart, then KeOps and nwlib are timed in turns, warm, on
+the same data, dtype and device, and compared with nwlib in float64.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+import torch
+
+import nwlib
+
+
+def available() -> str | None:
+    """None if pykeops can be imported, else why not."""
+    try:
+        import pykeops  # noqa: F401
+    except ImportError as err:
+        return f"pykeops is not installed ({err}); `make bench` installs it"
+    return None
+
+
+def keops_nw(x, y, q, sigma):
+    from pykeops.torch import LazyTensor
+    q_i = LazyTensor(q[:, None, None])
+    x_j = LazyTensor(x[None, :, None])
+    y_j = LazyTensor(y[None, :, None])
+    logits = -((q_i - x_j) ** 2).sum(-1) * (0.5 / sigma ** 2)
+    return logits.sumsoftmaxweight(y_j, axis=1)[:, 0]
+
+
+def measure(sizes, make_data, sigma, device, sync, quick, log) -> dict:
+    """KeOps against nwlib at each (n, m), float32, timed warm and in turns."""
+    why = available()
+    if why:
+        log(f"  KeOps: skipped ({why})")
+        return {"skipped": why}
+    import pykeops
+    out = {"pykeops": pykeops.__version__, "sizes": []}
+    rounds = 3 if quick else 5
+    for n, m in sizes:
+        x, y, q = (torch.as_tensor(a, dtype=torch.float32, device=device) for a in make_data(n, m))
+        t0 = time.perf_counter()
+        keops_nw(x, y, q, sigma)  # compiles the formula on its first use (then cached on disk)
+        sync()
+        first = time.perf_counter() - t0
+        reference = nwlib.nadaraya_watson(x.double(), y.double(), q.double(), sigma=sigma,
+                                          return_weights=False, device=device)
+        fns = {"KeOps": lambda x=x, y=y, q=q: keops_nw(x, y, q, sigma),
+               "nwlib": lambda x=x, y=y, q=q: nwlib.nadaraya_watson(
+                   x, y, q, sigma=sigma, return_weights=False, device=device)}
+        times = {k: [] for k in fns}
+        values = {k: f() for k, f in fns.items()}
+        for _ in range(rounds):
+            for k, f in fns.items():
+                sync()
+                t = time.perf_counter()
+                f()
+                sync()
+                times[k].append(time.perf_counter() - t)
+        row = {"n": n, "m": m, "first_call_s": first}
+        for k, v in times.items():
+            med = statistics.median(v)
+            row[k] = {"median_s": med, "kernel_values_per_s": n * m / med,
+                      "max_abs_diff_vs_nwlib_f64":
+                          float((values[k].double() - reference).abs().max())}
+        row["nwlib_over_keops"] = row["KeOps"]["median_s"] / row["nwlib"]["median_s"]
+        log(f"  KeOps at ({n:.0e}, {m:.0e}): {row['KeOps']['median_s']:.3g} s warm "
+            f"(first call {first:.1f} s), nwlib {row['nwlib']['median_s']:.3g} s, "
+            f"diff {row['KeOps']['max_abs_diff_vs_nwlib_f64']:.1e}")
+        out["sizes"].append(row)
+    return out
+
+
+def markdown(res: dict, device_name: str) -> list[str]:
+    if "skipped" in res:
+        return [f"KeOps was not measured: {res['skipped']}."]
+    lines = [f"KeOps (pykeops {res['pykeops']}) against nwlib on {device_name}, float32, "
+             "both warm and timed in turns (the first call of KeOps compiles its formula):", "",
+             "| (n, m) | KeOps | nwlib | nwlib speed-up over KeOps | KeOps first call | "
+             "largest difference from nwlib float64 (KeOps, nwlib) |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in res["sizes"]:
+        k, w = r["KeOps"], r["nwlib"]
+        lines.append(f"| ({r['n']:.0e}, {r['m']:.0e}) | {k['median_s']:.3g} s "
+                     f"({k['kernel_values_per_s'] / 1e9:.2g} G/s) | {w['median_s']:.3g} s "
+                     f"({w['kernel_values_per_s'] / 1e9:.2g} G/s) | ×{r['nwlib_over_keops']:.2f} | "
+                     f"{r['first_call_s']:.1f} s | {k['max_abs_diff_vs_nwlib_f64']:.0e}, "
+                     f"{w['max_abs_diff_vs_nwlib_f64']:.0e} |")
+    return lines
