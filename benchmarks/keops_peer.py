@@ -81,6 +81,10 @@ def measure(sizes, make_data, sigma, device, sync, quick, log) -> dict:
     return out
 
 
+def _sci(v: int) -> str:
+    return f"{v:.0e}".replace("e+0", "e")
+
+
 def markdown(res: dict, device_name: str) -> list[str]:
     if "skipped" in res:
         return [f"KeOps was not measured: {res['skipped']}."]
@@ -91,7 +95,7 @@ def markdown(res: dict, device_name: str) -> list[str]:
              "| --- | --- | --- | --- | --- | --- |"]
     for r in res["sizes"]:
         k, w = r["KeOps"], r["nwlib"]
-        lines.append(f"| ({r['n']:.0e}, {r['m']:.0e}) | {k['median_s']:.3g} s "
+        lines.append(f"| ({_sci(r['n'])}, {_sci(r['m'])}) | {k['median_s']:.3g} s "
                      f"({k['kernel_values_per_s'] / 1e9:.2g} G/s) | {w['median_s']:.3g} s "
                      f"({w['kernel_values_per_s'] / 1e9:.2g} G/s) | ×{r['nwlib_over_keops']:.2f} | "
                      f"{r['first_call_s']:.1f} s | {k['max_abs_diff_vs_nwlib_f64']:.0e}, "
