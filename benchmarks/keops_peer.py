@@ -64,7 +64,8 @@ def measure(sizes, make_data, sigma, device, sync, quick, log) -> dict:
         return {"skipped": why}
     import pykeops
     t0 = time.perf_counter()
-    out = {"pykeops": pykeops.__version__, "sizes": [], "compile_s": compile_time(),
+    out = {"pykeops": pykeops.__version__, "sizes": [],
+           "load_average_1min_at_start": round(os.getloadavg()[0], 2), "compile_s": compile_time(),
            "load_average_1min_at_compile": round(os.getloadavg()[0], 2)}
     log(f"  KeOps: first call with an empty build folder {out['compile_s']:.1f} s "
         f"(in {time.perf_counter() - t0:.1f} s)")
@@ -110,7 +111,8 @@ def _sci(v: int) -> str:
 def markdown(res: dict, device_name: str) -> list[str]:
     if "skipped" in res:
         return [f"KeOps was not measured: {res['skipped']}."]
-    lines = [f"KeOps (pykeops {res['pykeops']}) against nwlib on {device_name}, float32, "
+    lines = [f"KeOps (pykeops {res['pykeops']}) against nwlib on {device_name}, float32 (load "
+             f"average {res.get('load_average_1min_at_start', 'not recorded')} at the start), "
              "both warm and timed in turns. The first call of a formula compiles it, unless "
              "KeOps's on-disk cache already holds it (then it is as fast as the others).", "",
              "| (n, m) | KeOps | nwlib | nwlib speed-up over KeOps | KeOps first call | "

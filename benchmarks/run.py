@@ -24,8 +24,8 @@ values are computed. On the CPU it is the faster of two ways of using the thread
 intra-op threads on one block, or one Python thread per torch thread, each on its own block
 (the way nwlib uses them). The ratio nwlib / limit is reported from the same run.
 
-Writes ``results/results.{md,json,png}``, ``results/keops.md`` and ``results/fused.{md,json}``
-(``results-cuda.*`` and ``keops-cuda.md`` with ``--device cuda``). Usage::
+Writes ``results/results.{md,json,png}``, ``results/keops.{md,json}`` and ``results/fused.{md,json}``
+(``results-cuda.*`` and ``keops-cuda.*`` with ``--device cuda``). Usage::
 
     python benchmarks/run.py [--device cpu|cuda] [--quick] [--threads T] [--out DIR]
 """
@@ -620,6 +620,7 @@ def main(argv=None):
         SIZES, lambda n, m: book_like_data(n, m), SIGMA, device, sync, args.quick, log)
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = "" if device.type == "cpu" else f"-{device.type}"
+    (args.out / f"keops{suffix}.json").write_text(json.dumps(res["keops"], indent=1) + "\n")
     (args.out / f"keops{suffix}.md").write_text(
         "\n".join(keops_peer.markdown(res["keops"], res["machine"].get("gpu", res["machine"]["cpu"])))
         + "\n")
