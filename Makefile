@@ -79,7 +79,15 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --config=tools/jupyter_lab_config.py $(ROOT_ARGS) $(LAB_ARGS) chapters
 
 ## bench: the performance benchmark (not part of the tests); writes benchmarks/results/
-bench: $(STAMP)
+# Its peers (KeOps) are benchmark-only: installed here, from benchmarks/requirements.txt, and never
+# by `make test`.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): benchmarks/requirements.txt $(STAMP)
+	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py
 
 ## audit: page weights and Lighthouse scores of the built site, served with gzip (not part of the tests)

@@ -10,7 +10,11 @@ In one run on the machine at hand it measures
   (1e5, 1e4) and (1e6, 2e4);
 * leave-one-out choice of the width: nwlib's grid of 50 widths against statsmodels'
   ``KernelReg(bw="cv_ls")`` at n = 500 and 2000, with the chosen width of each and both
-  objectives evaluated at the same width.
+  objectives evaluated at the same width;
+* on the CPU, fused loops compiled by ``torch.compile`` against the eager engine (``fused.py``);
+* KeOps, the field's kernel-reduction library, against nwlib at the same sizes in float32
+  (``keops_peer.py``; pykeops comes from ``benchmarks/requirements.txt``, which ``make bench``
+  installs).
 
 The ``torch.exp`` limit: each kernel value costs one ``exp``. It is measured on the same device,
 dtype and number of threads, over the same number of elements (m·n), as ``torch.exp(src, out=dst)``
@@ -20,7 +24,8 @@ values are computed. On the CPU it is the faster of two ways of using the thread
 intra-op threads on one block, or one Python thread per torch thread, each on its own block
 (the way nwlib uses them). The ratio nwlib / limit is reported from the same run.
 
-Writes ``results/results.{md,json,png}`` (``results-cuda.*`` with ``--device cuda``). Usage::
+Writes ``results/results.{md,json,png}``, ``results/keops.{md,json}`` and ``results/fused.{md,json}``
+(``results-cuda.*`` and ``keops-cuda.*`` with ``--device cuda``). Usage::
 
     python benchmarks/run.py [--device cpu|cuda] [--quick] [--threads T] [--out DIR]
 """
@@ -41,6 +46,8 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import fused
+import keops_peer
 import numpy as np
 import torch
 
@@ -608,8 +615,22 @@ def main(argv=None):
     res["memory"] = memory_benchmark(device, log)
     res["loo"] = loo_benchmark(device, sync, args.quick, log)
     res["targets"] = targets(res)
-    res["seconds"] = time.perf_counter() - start
+    log("KeOps")
+    res["keops"] = keops_peer.measure(
+        SIZES, lambda n, m: book_like_data(n, m), SIGMA, device, sync, args.quick, log)
     args.out.mkdir(parents=True, exist_ok=True)
+    suffix = "" if device.type == "cpu" else f"-{device.type}"
+    (args.out / f"keops{suffix}.json").write_text(json.dumps(res["keops"], indent=1) + "\n")
+    (args.out / f"keops{suffix}.md").write_text(
+        "\n".join(keops_peer.markdown(res["keops"], res["machine"].get("gpu", res["machine"]["cpu"])))
+        + "\n")
+    if device.type == "cpu":
+        log("fused loops (torch.compile) against the eager engine")
+        limit, _, _ = exp_limit_functions(fused.N * fused.M, torch.float32, device)
+        res["fused"] = fused.measure(args.quick, log, limit=limit)
+        (args.out / "fused.json").write_text(json.dumps(res["fused"], indent=1) + "\n")
+        fused.write_markdown(args.out / "fused.md", res["fused"])
+    res["seconds"] = time.perf_counter() - start
     stem = "results" if device.type == "cpu" else f"results-{device.type}"
     (args.out / f"{stem}.json").write_text(json.dumps(res, indent=1) + "\n")
     write_markdown(args.out / f"{stem}.md", res)
