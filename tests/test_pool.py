@@ -22,6 +22,15 @@ def test_pool_threads_compute_single_threaded():
     assert torch.get_num_threads() >= 1  # the caller's count is its own
 
 
+@pytest.fixture(autouse=True)
+def _ctrl_c_raises():
+    """SIGINT raises KeyboardInterrupt, as in a notebook, whatever the test runner set (a pytest-xdist
+    worker ignores SIGINT)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _interrupt_soon(after_s=0.2):
     """Ctrl-C (SIGINT) to this, the main thread, from a timer: what a notebook's interrupt does."""
     timer = threading.Timer(after_s, signal.pthread_kill,
