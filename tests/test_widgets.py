@@ -22,12 +22,14 @@ from nwlib import plot
 from nwlib import widgets as nw
 from nwlib.bandwidth import loo_cv
 from nwlib.data import make_data
-from nwlib.widgets._frames import BOOK_KERNELS, SIGMA_STOPS
+from nwlib.widgets._frames import _SCALE, BOOK_KERNELS, SIGMA_STOPS
 from nwlib.widgets.estimate import EstimateFigure
 from nwlib.widgets.loo import LOOFigure
 from nwlib.widgets.query import QueryFigure
 
-PAGE_BUDGET = 1_500_000  # bytes of precomputed frames per explorer, as the page embeds them
+# bytes of precomputed frames per explorer, as a notebook embeds them (the site serves them as
+# files, loaded when shown): 2x frames took the default explorer from 0.76 to 1.65 MB
+PAGE_BUDGET = 2_000_000
 SMALL = dict(sigmas=(0.05, 0.3, 1.0))
 
 
@@ -82,8 +84,9 @@ def test_frames_are_valid_distinct_pngs(small):
     gaussian, constant, boxcar = small.frames
     sizes = {PILImage.open(io.BytesIO(im.value)).size for row in small.frames for im in row}
     assert len(sizes) == 1
-    size = tuple(str(px) for px in sizes.pop())
-    # the page reserves each image's box from these attributes before decoding it
+    width, height = sizes.pop()
+    # the page reserves each image's box from these attributes (its CSS size) before decoding it
+    size = (str(width // _SCALE), str(height // _SCALE))
     assert all((im.width, im.height) == size for row in small.frames for im in row)
     # every width draws a different picture; the constant kernel ignores σ: one shared image
     assert len({im.value for im in gaussian}) == len(gaussian)
@@ -233,7 +236,7 @@ def test_live_update_recomputes_and_returns_to_frames():
     ex.controls["n"].value = 300
     assert ex.display.selected_index == 1
     first = ex.live_image.value
-    assert _decode(first).shape[0] == int(ex.live_image.height)
+    assert _decode(first).shape[0] == _SCALE * int(ex.live_image.height)
     assert ex.live_image.tooltip and "300" in ex.live_image.tooltip
     ex.controls["sigma"].index = 0
     assert ex.live_image.value != first
@@ -432,7 +435,18 @@ def test_fast_redraw_matches_a_full_draw():
 
 def test_frames_are_phone_sized(small):
     # 4.8 inches at 96 dpi: a 390-px phone shrinks a frame by a quarter at most
-    assert _decode(small.default_png()).shape[1] <= 470
+    assert int(small.frames[0][0].width) <= 470
+
+
+def test_frames_have_two_device_pixels_per_css_pixel(small):
+    """Sharp on a 2x or 3x screen: each frame's PNG has twice the pixels of the box it shows in
+    (its width and height attributes, which the page and the no-JavaScript image keep)."""
+    assert _SCALE == 2
+    for im in (small.frames[0][0], small.frames[2][-1]):
+        shape = _decode(im.value).shape
+        assert (shape[1], shape[0]) == (2 * int(im.width), 2 * int(im.height))
+    # the CSS width is the figure's width at 96 CSS pixels per inch, as it was at 1x
+    assert int(small.frames[0][0].width) == int(plot.FIG_WIDTH * 96)
 
 
 # ---------------------------------------------------------------------------------------------

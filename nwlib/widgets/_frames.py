@@ -51,8 +51,10 @@ from ..kernels import KERNELS, get_kernel, kernel_names
 from ..regression import nadaraya_watson
 from ._render import (  # noqa: F401 (the explorers import the frame layer from here)
     _DPI,
+    _SCALE,
     FrameFigure,
     FrameImage,
+    _css_size,
     _image,
     _png_size,
     styled,
@@ -362,7 +364,7 @@ class Explorer:
         """Re-render the live image for the current controls; return the time it took in ms."""
         start = time.perf_counter()
         png = self.render(self.params())
-        width, height = _png_size(png)
+        width, height = _css_size(png)
         img = self.live_image
         img.value, img.width, img.height, img.tooltip = png, str(width), str(height), self.figure.alt
         self.display.selected_index = 1
