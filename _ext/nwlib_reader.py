@@ -72,10 +72,22 @@ def _download_menu(app: Sphinx, pagename, templatename, context, doctree) -> Non
 DESCRIPTION_CHARS = 160
 
 
+def _plain_text(node) -> str:
+    """A node's text with each formula's TeX as Unicode (pylatexenc): "p̂(x) = 1/n ∑_i=1^n κ(x, x_i)"."""
+    from docutils import nodes
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    if isinstance(node, nodes.math):
+        return LatexNodes2Text(math_mode="text").latex_to_text(node.astext())
+    if isinstance(node, nodes.Text):
+        return node.astext()
+    return "".join(_plain_text(child) for child in node.children)
+
+
 def page_description(doctree, fallback: str = "") -> str:
     """A page's summary for search engines (``<meta name="description">``): its first paragraph of
-    prose (not in a note, a solution or a figure; formulas as their TeX), cut at a word near
-    160 characters."""
+    prose (not in a note, a solution or a figure; formulas as Unicode text, since a search result
+    shows no math), cut at a word near 160 characters."""
     from docutils import nodes
 
     skip = (nodes.figure, nodes.caption, nodes.table, nodes.literal_block)
@@ -91,7 +103,7 @@ def page_description(doctree, fallback: str = "") -> str:
             parent = parent.parent
         # a paragraph all in italics is an aside ("To run this notebook yourself: ...")
         aside = len(paragraph.children) == 1 and isinstance(paragraph[0], nodes.emphasis)
-        text = " ".join(paragraph.astext().split())
+        text = " ".join(_plain_text(paragraph).split())
         if not inside and not aside and len(text) >= 60:
             break
     else:

@@ -238,3 +238,32 @@ def test_notebook_archive(site):
         html = page.read_text(encoding="utf-8")
         if "download-buttons" in html:  # the theme's download menu of a book page
             assert "_downloads/attention-pooling-notebooks.zip" in html, f"{page.name}: no archive link"
+
+
+# ------------------------------------------------------------------------------------------
+# What a search engine shows: a title said once, a plain-text description
+# ------------------------------------------------------------------------------------------
+
+_DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)"')
+_TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+
+
+def test_every_content_page_has_a_plain_description_and_a_title_said_once(site):
+    import html as html_lib
+
+    checked = 0
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        if "bd-article" not in text or page.name in {"search.html", "genindex.html"}:
+            continue
+        descriptions = _DESCRIPTION.findall(text)
+        assert len(descriptions) == 1, f"{page.name}: {len(descriptions)} meta descriptions"
+        description = html_lib.unescape(descriptions[0])
+        assert 40 <= len(description) <= 160, f"{page.name}: description {description!r}"
+        assert "\\" not in description and "$" not in description, \
+            f"{page.name}: raw TeX in the description {description!r}"
+        title = html_lib.unescape(_TITLE.search(text).group(1)).strip()
+        parts = [p.strip() for p in title.split("—")]
+        assert len(parts) == len(set(parts)), f"{page.name}: title says a part twice: {title!r}"
+        checked += 1
+    assert checked >= 9
