@@ -92,6 +92,16 @@ def _pooled(x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor, sigma: torch.Te
     return _engine.dense_weights(x[idx], x, sigma, kern, idx if leave_out else None) @ y
 
 
+def minibatches(n: int, batch_size: int, gen: torch.Generator, device):
+    """Indices of minibatches without replacement, forever: each epoch a fresh order from ``gen``
+    (the tail shorter than a batch is left out). Width and metric learning draw from it."""
+    batch_size = max(1, min(batch_size, n))  # never an epoch without a batch
+    while True:
+        order = torch.randperm(n, generator=gen)
+        for pos in range(0, n - batch_size + 1, batch_size):
+            yield order[pos:pos + batch_size].to(device)
+
+
 def _loss(x, y, idx, sigma, kern, leave_out) -> torch.Tensor:
     est = _pooled(x, y, idx, sigma, kern, leave_out)
     return ((y[idx] - est) ** 2).sum(dim=1).mean()
@@ -321,7 +331,7 @@ def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
     history = torch.empty((steps + 1,) + tuple(theta.shape), dtype=dtype)
     losses = torch.empty(steps, dtype=dtype)
     history[0] = theta.detach().exp().cpu()
-    order, pos = torch.randperm(n, generator=gen), 0
+    batches = minibatches(n, batch_size, gen, device)
 
     scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
                  if schedule == "cosine" else None)
@@ -329,13 +339,9 @@ def learn_width(x_train, y_train, *, objective: str = "loo", sigma0=None,
                delay=0 if progress else _PROGRESS_DELAY_S, leave=False)
 
     def run():  # many small operations: one thread (see nwlib._engine)
-        nonlocal order, pos
         for t in range(steps):
             _engine.raise_if_stopped()
-            if pos + batch_size > n:  # a new epoch: a fresh order
-                order, pos = torch.randperm(n, generator=gen), 0
-            idx = order[pos:pos + batch_size].to(device)
-            pos += batch_size
+            idx = next(batches)
             opt.zero_grad()
             sigma = theta.exp()
             _check_width(sigma, t, lr)

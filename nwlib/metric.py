@@ -31,7 +31,7 @@ from . import _engine
 from . import _validate as v
 from .bandwidth import silverman
 from .device import default_device
-from .learning import _check_kernel, _loss
+from .learning import _check_kernel, _loss, minibatches
 
 __all__ = ["learn_metric", "metric_objective", "MetricFit"]
 
@@ -232,18 +232,14 @@ def learn_metric(x_train, y_train, *, W0=None, kernel="gaussian", steps: int = 3
     history = torch.empty((steps + 1,) + tuple(W.shape), dtype=dtype)
     losses = torch.empty(steps, dtype=dtype)
     history[0] = W.detach().cpu()
-    order, pos = torch.randperm(n, generator=gen), 0
+    batches = minibatches(n, batch_size, gen, device)
     bar = tqdm(total=steps, desc="learning W (loo)", disable=progress is False,
                delay=0 if progress else _PROGRESS_DELAY_S, leave=False)
 
     def run():  # many small operations: one thread (see nwlib._engine)
-        nonlocal order, pos
         for t in range(steps):
             _engine.raise_if_stopped()
-            if pos + batch_size > n:  # a new epoch: a fresh order
-                order, pos = torch.randperm(n, generator=gen), 0
-            idx = order[pos:pos + batch_size].to(device)
-            pos += batch_size
+            idx = next(batches)
             opt.zero_grad()
             loss = _loss(x @ W.T, y, idx, one, kern, True)
             if not torch.isfinite(loss):

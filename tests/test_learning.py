@@ -282,3 +282,12 @@ def test_learn_width_imports_nothing_a_ctrl_c_could_leave_half_done():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("0 "), out.stdout
+
+
+def test_minibatches_visit_every_point_once_per_epoch_and_never_stall():
+    from nwlib.learning import minibatches
+
+    batches = minibatches(10, 3, torch.Generator().manual_seed(0), "cpu")
+    epoch = torch.cat([next(batches) for _ in range(3)])  # 3 batches of 3: one left out
+    assert epoch.unique().numel() == 9
+    assert next(minibatches(4, 100, torch.Generator().manual_seed(0), "cpu")).numel() == 4
