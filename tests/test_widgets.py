@@ -287,6 +287,29 @@ def test_change_back_to_the_defaults_drops_a_scheduled_redraw():
     assert ex.renders == 0 and ex.display.selected_index == 0
 
 
+def test_changes_that_come_back_to_the_drawn_values_render_nothing():
+    """A change and its reversal (or a front end's late echo of the drawn value) while a redraw
+    waits: the live image already shows those values, so nothing is rendered again."""
+    import asyncio
+
+    ex = nw.explorer(kernels=("gaussian",), **SMALL)
+    sigma = ex.controls["sigma"]
+
+    async def away_and_back():
+        ex.controls["n"].value = 100
+        await asyncio.sleep(5 * ex.COALESCE_S)
+        drawn = ex.renders
+        sigma.index = (sigma.index + 1) % len(sigma.options)
+        sigma.index = (sigma.index - 1) % len(sigma.options)
+        assert "redrawing" in ex.status.value
+        await asyncio.sleep(5 * ex.COALESCE_S)
+        return drawn
+
+    assert asyncio.run(away_and_back()) == 1
+    assert ex.renders == 1 and ex.display.selected_index == 1
+    assert "updated" in ex.status.value and "nwlib-busy" not in ex.display._dom_classes
+
+
 def test_empty_windows_show_as_gaps_without_a_warning():
     # the explorer draws the empty windows itself: it must not cause the "no training point"
     # warning (and has nothing to silence)

@@ -272,6 +272,7 @@ class Explorer:
         self.live_box.add_class("nwlib-live")
         self.display.add_class("nwlib-display")
         self.last_update_ms: float | None = None
+        self._drawn_params: dict | None = None  # what the live image shows
         self.renders = 0  # live images drawn (the changes a drag sends are coalesced)
         self._generation, self._scheduled = 0, False
         self._first_change = self._last_change = 0.0
@@ -328,7 +329,7 @@ class Explorer:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self.update()
+            self._draw()
             return
         now = loop.time()
         self._last_change = now
@@ -348,10 +349,21 @@ class Explorer:
         if self.is_default():
             return
         try:
-            self.update()
+            self._draw()
         finally:
             if generation != self._generation and not self._scheduled:  # moved while drawing
                 self._request()
+
+    def _draw(self) -> None:
+        """Show the live image for the current controls, rendering it only if it is not the one
+        drawn last (changes that come back to the drawn values, such as a front end's echo of
+        an older value, cost nothing)."""
+        if self.params() == self._drawn_params:
+            self.display.selected_index = 1
+            self._busy(False)
+            self.status.value = f"<small>live: updated in {self.last_update_ms:.0f} ms</small>"
+            return
+        self.update()
 
     def _busy(self, busy: bool) -> None:
         if busy:
@@ -363,7 +375,9 @@ class Explorer:
     def update(self) -> float:
         """Re-render the live image for the current controls; return the time it took in ms."""
         start = time.perf_counter()
-        png = self.render(self.params())
+        params = self.params()
+        png = self.render(params)
+        self._drawn_params = params
         width, height = _css_size(png)
         img = self.live_image
         img.value, img.width, img.height, img.tooltip = png, str(width), str(height), self.figure.alt
