@@ -38,9 +38,47 @@
       }
     });
   }
+  // A heading inside a closed solution ("On this page", a shared link): open the solution first,
+  // so that the browser has something to scroll to.
+  function open(id) {
+    var target = id && document.getElementById(id);
+    var solution = target && target.closest(".dropdown.toggle-hidden");
+    var button = solution && solution.querySelector(".admonition-title button.toggle-button");
+    if (!button || solution === target) {
+      return false;
+    }
+    toggleHidden(button);
+    return true;
+  }
+  function hashId(hash) {
+    try {
+      return decodeURIComponent(hash.slice(1));
+    } catch (e) {
+      return hash.slice(1);
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href*='#']");
+    if (link && link.pathname === location.pathname && link.hash) {
+      open(hashId(link.hash));  // before the browser follows the link
+    }
+  });
+  window.addEventListener("hashchange", function () {
+    var id = hashId(location.hash);
+    if (open(id)) {
+      document.getElementById(id).scrollIntoView();
+    }
+  });
+  function start() {
+    name();
+    var id = hashId(location.hash);
+    if (open(id)) {
+      document.getElementById(id).scrollIntoView();
+    }
+  }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { window.setTimeout(name, 0); });
+    document.addEventListener("DOMContentLoaded", function () { window.setTimeout(start, 0); });
   } else {
-    window.setTimeout(name, 0);
+    window.setTimeout(start, 0);
   }
 })();

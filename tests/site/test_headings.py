@@ -10,7 +10,7 @@ import re
 import shutil
 
 import pytest
-from sitekit import PAGES, ROOT
+from sitekit import DESKTOP, PAGES, ROOT
 
 SOURCE = """# Title
 
@@ -49,16 +49,38 @@ Four.
 """
 
 
-def test_headings_inside_a_gated_solution(tmp_path):
-    sphinx = pytest.importorskip("sphinx.cmd.build")
-    (tmp_path / "index.md").write_text(SOURCE, encoding="utf-8")
-    shutil.copy(ROOT / "_ext" / "nwlib_headings.py", tmp_path / "nwlib_headings.py")
-    (tmp_path / "conf.py").write_text(
+@pytest.fixture(scope="module")
+def small_project(tmp_path_factory):
+    """The small project above, built by Sphinx here: its application (env.tocs) and its page."""
+    application = pytest.importorskip("sphinx.application")
+    src = tmp_path_factory.mktemp("headings")
+    (src / "index.md").write_text(SOURCE, encoding="utf-8")
+    shutil.copy(ROOT / "_ext" / "nwlib_headings.py", src / "nwlib_headings.py")
+    (src / "conf.py").write_text(
         "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n"
         "extensions = ['myst_parser', 'sphinx_exercise', 'nwlib_headings']\n", encoding="utf-8")
-    out = tmp_path / "_build"
-    assert sphinx.build_main(["-W", "-q", "-b", "html", str(tmp_path), str(out)]) == 0
-    html = (out / "index.html").read_text(encoding="utf-8")
+    out = src / "_build"
+    app = application.Sphinx(str(src), str(src), str(out), str(out / ".doctrees"), "html",
+                             status=None, warningiserror=True)
+    app.build()
+    return app, (out / "index.html").read_text(encoding="utf-8")
+
+
+def _toc(item) -> list:
+    """The page's table of contents as [(title, anchor, [children...]), ...]."""
+    from docutils import nodes
+
+    found = []
+    for child in item.children:
+        if isinstance(child, nodes.bullet_list):
+            for entry in child.children:
+                reference = next(entry[0].findall(nodes.reference))
+                found.append((reference.astext(), reference["anchorname"], _toc(entry)))
+    return found
+
+
+def test_headings_inside_a_gated_solution(small_project):
+    _, html = small_project
     solution = html[html.index('class="solution'):html.index("After the solution")]
     found = re.findall(r'<h([23]) class="rubric" id="([^"]+)">([^<]+)', solution)
     assert found == [("2", "first-part", "First part"), ("3", "deeper", "Deeper"),
@@ -76,3 +98,57 @@ def test_solutions_have_sub_headings(name):
     start = html.index('class="solution')
     headings = re.findall(r'<h2 class="rubric" id="[^"]+">', html[start:])
     assert len(headings) >= 3, f"{name}: {len(headings)} sub-headings in the solution"
+
+
+def test_solution_headings_are_in_the_pages_table_of_contents(small_project):
+    """Sphinx's toc holds sections only: the solution's headings are added, nested by level and in
+    document order with the page's real sections."""
+    app, _ = small_project
+    (title,) = app.env.tocs["index"].children
+    assert _toc(title) == [("First part", "#first-part", [("Deeper", "#deeper", [])]),
+                           ("Second part", "#second-part", []),
+                           ("A real section", "#a-real-section", [])]
+
+
+def _on_this_page(html: str) -> list[str]:
+    nav = re.search(r'<nav id="pst-page-toc-nav"[^>]*>(.*?)</nav>', html, re.S)
+    return re.findall(r'href="#([^"]+)"', nav.group(1)) if nav else []
+
+
+@pytest.mark.parametrize("name", ["exercise_1", "exercise_2", "exercise_3", "exercise_4"])
+def test_on_this_page_lists_every_solution_heading(name):
+    page = next((p for p in PAGES if p.stem == name), None)
+    if page is None:
+        pytest.skip("the site is not built")
+    html = page.read_text(encoding="utf-8")
+    start = html.index('class="solution')
+    headings = re.findall(r'<h[23] class="rubric" id="([^"]+)">', html[start:])
+    listed = _on_this_page(html)
+    assert headings and [h for h in listed if h in headings] == headings, (headings, listed)
+
+
+def test_a_heading_in_a_closed_solution_opens_it_from_on_this_page(open_session, site):
+    """Following an "On this page" link into a closed solution opens the solution and shows the
+    heading; a link to it from elsewhere (with the #anchor in the address) does the same."""
+    page_id = "chapters/exercise_2.html"
+    html = (site / page_id).read_text(encoding="utf-8")
+    anchor = _on_this_page(html)[-1]
+    session = open_session(**DESKTOP)
+    page = session.goto(page_id)
+    solution = page.locator(".solution.dropdown").first
+    page.wait_for_function("s => s.classList.contains('toggle-hidden')",
+                           arg=solution.element_handle())
+    page.locator(f'nav#pst-page-toc-nav a[href="#{anchor}"]').click()
+    page.wait_for_function("s => !s.classList.contains('toggle-hidden')",
+                           arg=solution.element_handle(), timeout=5000)
+    heading = page.locator(f"#{anchor}")
+    page.wait_for_function("h => { const r = h.getBoundingClientRect(); "
+                           "return r.height > 0 && r.top >= 0 && r.top < innerHeight; }",
+                           arg=heading.element_handle(), timeout=5000)
+    # the same from a link with the anchor in the address
+    other = open_session(**DESKTOP)
+    page = other.goto(f"{page_id}#{anchor}")
+    page.wait_for_function("h => { const r = h.getBoundingClientRect(); "
+                           "return r.height > 0 && r.top >= 0 && r.top < innerHeight; }",
+                           arg=page.locator(f"#{anchor}").element_handle(), timeout=5000)
+    assert not session.errors and not other.errors, session.errors + other.errors
