@@ -179,6 +179,9 @@ def _fill(app: Sphinx, pagename, templatename, context, doctree) -> None:
                                  where=pagename)
     for key in keys:
         context[key] = PLACEHOLDERS.sub(lambda m: rendered[order[int(m.group(1))]], context[key])
+    # pydata-sphinx-theme renders "On this page" before this hook (to drop it when empty) and
+    # caches it: drop the copy with placeholders, so the page renders it from the typeset toc
+    getattr(context.get("generate_toc_html"), "cache_clear", lambda: None)()
     for index in order:
         pending.pop(index, None)
     if css:

@@ -43,15 +43,15 @@ No math here.
 """
 
 
-def _build(tmp_path, extensions, setup=None):
+def _build(tmp_path, extensions, setup=None, *, index=INDEX, conf=""):
     from sphinx.application import Sphinx
 
     if not (ROOT / "node_modules" / "mathjax-full").is_dir() and "nwlib_math" in extensions:
         pytest.skip("mathjax-full is not installed: run `npm ci`")
     src = tmp_path / "src"
     src.mkdir()
-    (src / "conf.py").write_text(f"extensions = {extensions!r}\n")
-    (src / "index.rst").write_text(INDEX)
+    (src / "conf.py").write_text(f"extensions = {extensions!r}\n{conf}")
+    (src / "index.rst").write_text(index)
     (src / "two.rst").write_text(TWO)
     sys.path.insert(0, str(EXT))
     warnings = StringIO()
@@ -111,6 +111,21 @@ def test_math_renderer_typesets_with_sphinx_markup(tmp_path):
     assert "<mjx-container" not in (out / "two.html").read_text()
     assert re.search(r"TeX error in a formula of index: .*\\\\sigmaa", warnings), warnings
     assert list((out / "_static" / "mathjax" / "woff-v2").glob("*.woff")), "no math fonts copied"
+
+
+def test_a_formula_in_a_heading_is_typeset_in_on_this_page_too(tmp_path):
+    """The theme renders "On this page" once before the formulas are typeset (to see whether it
+    is empty) and caches it; the typeset one must be what the page shows."""
+    index = "Title\n=====\n\nWhat :math:`\\hat p(x)` changes\n" + "-" * 30 + "\n\nText.\n\n" \
+        "Other\n-----\n\nMore.\n\n.. toctree::\n\n   two\n"
+    _, out, warnings = _build(tmp_path, ["nwlib_math"], index=index,
+                              conf='html_theme = "sphinx_book_theme"\n')
+    html = (out / "index.html").read_text()
+    assert "\ue000" not in html, "a placeholder was left in the page"
+    toc = re.search(r'<nav id="pst-page-toc-nav"[^>]*>(.*?)</nav>', html, re.DOTALL)
+    assert toc and "<mjx-container" in toc.group(1), "the formula in On this page is not typeset"
+    # (a second Sphinx application in one process warns that node classes are registered again)
+    assert not [w for w in warnings.splitlines() if "already registered" not in w], warnings
 
 
 def test_theme_work_arounds_name_their_upstream_issues():

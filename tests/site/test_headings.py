@@ -6,8 +6,11 @@ same level inside the solution. First on a small project built here, then on the
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 from sitekit import DESKTOP, PAGES, ROOT
@@ -49,10 +52,35 @@ Four.
 """
 
 
+# Run in a child process: a Sphinx application sets up the "sphinx" loggers for the whole process
+# (warnings as errors, no propagation), which other tests in this worker must not inherit.
+BUILD = """
+import json, sys
+from docutils import nodes
+from sphinx.application import Sphinx
+
+def toc(item):
+    found = []
+    for child in item.children:
+        if isinstance(child, nodes.bullet_list):
+            for entry in child.children:
+                reference = next(entry[0].findall(nodes.reference))
+                found.append([reference.astext(), reference["anchorname"], toc(entry)])
+    return found
+
+src, out = sys.argv[1:]
+app = Sphinx(src, src, out, out + "/.doctrees", "html", status=None, warningiserror=True)
+app.build()
+(title,) = app.env.tocs["index"].children
+print(json.dumps(toc(title)))
+"""
+
+
 @pytest.fixture(scope="module")
 def small_project(tmp_path_factory):
-    """The small project above, built by Sphinx here: its application (env.tocs) and its page."""
-    application = pytest.importorskip("sphinx.application")
+    """The small project above, built by Sphinx: its page's table of contents (env.tocs) as
+    [[title, anchor, [children...]], ...], and its HTML."""
+    pytest.importorskip("sphinx_exercise")
     src = tmp_path_factory.mktemp("headings")
     (src / "index.md").write_text(SOURCE, encoding="utf-8")
     shutil.copy(ROOT / "_ext" / "nwlib_headings.py", src / "nwlib_headings.py")
@@ -60,23 +88,10 @@ def small_project(tmp_path_factory):
         "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n"
         "extensions = ['myst_parser', 'sphinx_exercise', 'nwlib_headings']\n", encoding="utf-8")
     out = src / "_build"
-    app = application.Sphinx(str(src), str(src), str(out), str(out / ".doctrees"), "html",
-                             status=None, warningiserror=True)
-    app.build()
-    return app, (out / "index.html").read_text(encoding="utf-8")
-
-
-def _toc(item) -> list:
-    """The page's table of contents as [(title, anchor, [children...]), ...]."""
-    from docutils import nodes
-
-    found = []
-    for child in item.children:
-        if isinstance(child, nodes.bullet_list):
-            for entry in child.children:
-                reference = next(entry[0].findall(nodes.reference))
-                found.append((reference.astext(), reference["anchorname"], _toc(entry)))
-    return found
+    done = subprocess.run([sys.executable, "-c", BUILD, str(src), str(out)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1]), (out / "index.html").read_text("utf-8")
 
 
 def test_headings_inside_a_gated_solution(small_project):
@@ -103,11 +118,10 @@ def test_solutions_have_sub_headings(name):
 def test_solution_headings_are_in_the_pages_table_of_contents(small_project):
     """Sphinx's toc holds sections only: the solution's headings are added, nested by level and in
     document order with the page's real sections."""
-    app, _ = small_project
-    (title,) = app.env.tocs["index"].children
-    assert _toc(title) == [("First part", "#first-part", [("Deeper", "#deeper", [])]),
-                           ("Second part", "#second-part", []),
-                           ("A real section", "#a-real-section", [])]
+    toc, _ = small_project
+    assert toc == [["First part", "#first-part", [["Deeper", "#deeper", []]]],
+                   ["Second part", "#second-part", []],
+                   ["A real section", "#a-real-section", []]]
 
 
 def _on_this_page(html: str) -> list[str]:
