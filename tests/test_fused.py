@@ -169,6 +169,8 @@ def _ctrl_c_raises():
 @pytest.mark.usefixtures("_ctrl_c_raises")
 def test_ctrl_c_stops_the_fused_loop_after_the_tile_it_is_on(monkeypatch, fused_calls):
     x, y, q = data(N, 200 * _fused.TILE_ROWS, dtype=torch.float32)  # 600 tiles
+    nadaraya_watson(x, y, q[:M], sigma=0.05, return_weights=False)  # compiled, before the clock
+    assert fused_calls == [True]
     loop, done = _fused._loop_for(torch.get_num_threads()), itertools.count()
 
     def slow_tile(*args):  # 5 ms a tile: 600 tiles would take 3 s
@@ -178,7 +180,6 @@ def test_ctrl_c_stops_the_fused_loop_after_the_tile_it_is_on(monkeypatch, fused_
         return out
 
     monkeypatch.setitem(_fused._COMPILED, torch.get_num_threads(), slow_tile)
-    monkeypatch.setattr(_fused, "_READY", _fused._READY | {(torch.get_num_threads(), x.dtype)})
     timer = threading.Timer(0.2, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
     timer.start()
     with pytest.raises(KeyboardInterrupt):
