@@ -358,7 +358,8 @@ def _gaussian_1d(q, x, yt, kern, inv, floor, num, den, block_size, workers, inli
 
     The shift of each row (its nearest key) is known before the row is computed. Queries and keys
     are sorted, so a block of queries and a tile of keys each span a short interval, and a bound
-    tells when no logit of a tile can reach the floor (then the clamp is skipped).
+    tells when no logit of a tile can reach the floor (then the clamp is skipped). Large float32
+    problems run the same tiles through one compiled loop instead (:mod:`nwlib._fused`).
     """
     dtype, device = q.dtype, q.device
     on_cpu = device.type == "cpu"
