@@ -30,6 +30,7 @@ The environment variable ``NWLIB_FUSED`` turns it off (``0``, ``off``, ``false``
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -47,8 +48,9 @@ TILE_ROWS, TILE_COLS = 256, 2 ** 14
 # The fused path starts at 2^29 ≈ 5.4e8 kernel values (about 0.3 s of the eager engine on a 2-core
 # Xeon). The first fused call of a process costs about 1.7 s there (loading the loop from the
 # on-disk cache; 10 s the first time the machine compiles it), and a fused call saves about
-# 0.3 ns per value (0.57 → 0.28 s at 1e9 values): smaller calls would need dozens to repay it,
-# and the book's own pages (at most a few million values per call) never start the compiler.
+# 0.3 ns per value (0.57 → 0.28 s at 1e9 values): about a dozen calls at the threshold repay that
+# first call, hundreds of calls a tenth its size would; and the book's own pages (a few million
+# values per call at most) never start the compiler.
 FUSED_MIN_ELEMENTS = 2 ** 29
 _DTYPES = (torch.float32,)  # the measured case; float64 stays on the eager engine
 
@@ -110,10 +112,10 @@ def tile_sums(q_row, shift, x_row, y_row, scale: float, floor: float, num, den) 
     """
     threads = torch.get_num_threads()
     key = (threads, q_row.dtype)
+    # compiling (the first call): torch's own deprecation notes are not the user's warnings
+    quiet = contextlib.nullcontext() if key in _READY else warnings.catch_warnings(action="ignore")
     try:
-        with warnings.catch_warnings():
-            if key not in _READY:  # compiling: torch's own deprecation notes are not the user's
-                warnings.simplefilter("ignore")
+        with quiet:
             sums = _padded_loop(_loop_for(threads), q_row, shift, x_row, y_row, scale, floor)
     except Exception as err:  # noqa: BLE001 (any compiler failure means: the eager engine)
         if key in _READY:  # it compiled and ran before: a real error, not a missing compiler
