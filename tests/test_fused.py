@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import warnings
 
 import pytest
@@ -169,25 +168,20 @@ def _ctrl_c_raises():
 @pytest.mark.usefixtures("_ctrl_c_raises")
 def test_ctrl_c_stops_the_fused_loop_after_the_tile_it_is_on(monkeypatch, fused_calls):
     x, y, q = data(N, 200 * _fused.TILE_ROWS, dtype=torch.float32)  # 600 tiles
-    nadaraya_watson(x, y, q[:M], sigma=0.05, return_weights=False)  # compiled, before the clock
+    nadaraya_watson(x, y, q[:M], sigma=0.05, return_weights=False)  # compiled beforehand
     assert fused_calls == [True]
     loop, done = _fused._loop_for(torch.get_num_threads()), itertools.count()
 
-    def slow_tile(*args):  # 5 ms a tile: 600 tiles would take 3 s
-        time.sleep(0.005)
+    def tile_then_ctrl_c(*args):  # Ctrl-C arrives while the third tile runs
         out = loop(*args)
-        next(done)
+        if next(done) == 2:
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
         return out
 
-    monkeypatch.setitem(_fused._COMPILED, torch.get_num_threads(), slow_tile)
-    timer = threading.Timer(0.2, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
-    timer.start()
+    monkeypatch.setitem(_fused._COMPILED, torch.get_num_threads(), tile_then_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         nadaraya_watson(x, y, q, sigma=0.05, return_weights=False)
-    at_interrupt = next(done)
-    time.sleep(0.05)
-    assert next(done) == at_interrupt + 1  # nothing ran after the interrupt
-    assert 0 < at_interrupt < 300
+    assert next(done) == 3  # the loop took no tile after that one
 
 
 _CHILD_SCRIPT = """
