@@ -596,8 +596,10 @@ def plot(path, res):
     import matplotlib.pyplot as plt
 
     # Okabe–Ito colours and a hatch per method: the bars read without colour vision too
-    colours = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-    hatches = ("", "//", "..", "xx", "\\\\", "++", "--", "oo")
+    # (8 colours, 9 hatches: no two of the first 72 methods share both)
+    colours = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+               "#F0E442")
+    hatches = ("", "//", "..", "xx", "\\\\", "++", "--", "oo", "||")
     reg, loo = res["regression"], res["loo"]
     names = [k for k in reg[0]["methods"]]
     with plt.rc_context({"font.size": 12, "hatch.linewidth": 0.8}):
