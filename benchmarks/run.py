@@ -286,8 +286,8 @@ def regression_benchmark(device, sync, quick, mem_cap_gb, log):
                 # whether the fused loop compiled and ran (else both rows are the eager engine)
                 entry["fused_ran"] = fused_here and (torch.get_num_threads(), dt) in _fused._READY
                 if not fused_here:
-                    res[EAGER] = {"skipped": "below the fused path's threshold, so the row "
-                                             "above is the eager engine"}
+                    res[EAGER] = {"skipped": "no fused path here (below its threshold, or not "
+                                             "the CPU): the row above is the eager engine"}
             best = min(timed, key=lambda k: timed[k]["median_s"])
             lim = dict(timed[best])
             lim["how"] = f"torch.exp on a block of {block} values, {reps} times, {best}"
