@@ -3,8 +3,10 @@
 In one run on the machine at hand it measures
 
 * 1-D Gaussian estimates at (n, m) = (1e3, 1e3), (1e4, 1e4), (1e5, 1e4) with a fixed width:
-  nwlib (float32 and float64, estimates only; float32 with the m × n weights kept), the
-  ``torch.exp`` limit, statsmodels ``KernelReg(reg_type="lc")``, a naive numpy broadcast, and
+  nwlib (float32 and float64, estimates only; float32 with the m × n weights kept), where nwlib's
+  fused path runs (float32 from ``_fused.FUSED_MIN_ELEMENTS`` values on) also its eager engine
+  (``NWLIB_FUSED=0``) in the same turns, the ``torch.exp`` limit, statsmodels
+  ``KernelReg(reg_type="lc")``, a naive numpy broadcast, and
   scipy's ``gaussian_kde`` (a density: the same m·n kernel values, no division);
 * peak memory (peak resident set size, VmHWM, of a fresh process) of ``return_weights=False`` at
   (1e5, 1e4) and (1e6, 2e4);
@@ -52,7 +54,7 @@ import numpy as np
 import torch
 
 import nwlib
-from nwlib import _engine
+from nwlib import _engine, _fused
 from nwlib._engine import CPU_BLOCK_ELEMENTS, CUDA_BLOCK_ELEMENTS
 from nwlib._engine import exp_floor as _exp_floor
 from nwlib.bandwidth import loo_cv
@@ -189,6 +191,24 @@ def exp_limit_functions(elements: int, dtype, device, block=None) -> tuple[dict,
     return variants, block, reps
 
 
+def eager_engine(fn):
+    """``fn`` run with nwlib's fused path off (``NWLIB_FUSED=0``): the eager engine."""
+    def call():
+        before = os.environ.get(_fused.ENV_VAR)
+        os.environ[_fused.ENV_VAR] = "0"
+        try:
+            fn()
+        finally:
+            if before is None:
+                del os.environ[_fused.ENV_VAR]
+            else:
+                os.environ[_fused.ENV_VAR] = before
+    return call
+
+
+EAGER = "nwlib, eager engine (NWLIB_FUSED=0), float32"
+
+
 def statsmodels_lc(x, y, q):
     from statsmodels.nonparametric.kernel_regression import KernelReg
     kr = KernelReg(endog=[y], exog=[x], var_type="c", reg_type="lc", bw=[SIGMA])
@@ -242,18 +262,32 @@ def regression_benchmark(device, sync, quick, mem_cap_gb, log):
             xt, yt, qt = tensors[dt]
             out = {}
 
-            def ours(xt=xt, yt=yt, qt=qt):
-                out["est"] = nwlib.nadaraya_watson(xt, yt, qt, sigma=SIGMA, return_weights=False,
-                                                   device=device)
+            def ours(xt=xt, yt=yt, qt=qt, key="est"):
+                out[key] = nwlib.nadaraya_watson(xt, yt, qt, sigma=SIGMA, return_weights=False,
+                                                 device=device)
             variants, block, reps = exp_limit_functions(n * m, dt, device)
+            # where the fused path runs, the eager engine takes its turn beside it
+            fused_here = _fused.applies(m, n, 1, dt, device)
+            engines = {"nwlib": ours}
+            if fused_here:
+                engines["eager"] = eager_engine(lambda: ours(key="eager"))
             # nwlib and the exp limit take turns, so that both see the same load
-            timed = alternate({"nwlib": ours, **variants}, sync, budget_s=2 * budget,
+            timed = alternate({**engines, **variants}, sync, budget_s=2 * budget,
                               max_reps=max_reps + 2)
-            mine = timed.pop("nwlib")
-            mine["max_abs_diff_vs_nwlib_f64"] = float((out["est"].cpu().double().numpy()
-                                                       - reference).__abs__().max())
-            mine["kernel_values_per_s"] = n * m / mine["median_s"]
-            res[f"nwlib, estimates only, {label}"] = mine
+            for key, name in (("est", f"nwlib, estimates only, {label}"), ("eager", EAGER)):
+                if key == "est" or fused_here:
+                    r = timed.pop("nwlib" if key == "est" else "eager")
+                    r["max_abs_diff_vs_nwlib_f64"] = float(np.abs(out[key].cpu().double().numpy()
+                                                                  - reference).max())
+                    r["kernel_values_per_s"] = n * m / r["median_s"]
+                    res[name] = r
+            mine = res[f"nwlib, estimates only, {label}"]
+            if dt == torch.float32:
+                # whether the fused loop compiled and ran (else both rows are the eager engine)
+                entry["fused_ran"] = fused_here and (torch.get_num_threads(), dt) in _fused._READY
+                if not fused_here:
+                    res[EAGER] = {"skipped": "no fused path here (below its threshold, or not "
+                                             "the CPU): the row above is the eager engine"}
             best = min(timed, key=lambda k: timed[k]["median_s"])
             lim = dict(timed[best])
             lim["how"] = f"torch.exp on a block of {block} values, {reps} times, {best}"
@@ -289,6 +323,9 @@ def regression_benchmark(device, sync, quick, mem_cap_gb, log):
                skip=cpu_skip, max_reps=3)
         f32, lim32 = res["nwlib, estimates only, float32"], res["torch.exp limit, float32"]
         entry["ratio_to_exp_float32"] = lim32["median_s"] / f32["median_s"]
+        if "median_s" in res[EAGER]:
+            entry["ratio_to_exp_float32_eager"] = lim32["median_s"] / res[EAGER]["median_s"]
+            entry["fused_speedup_float32"] = res[EAGER]["median_s"] / f32["median_s"]
         f64, lim64 = res["nwlib, estimates only, float64"], res["torch.exp limit, float64"]
         entry["ratio_to_exp_float64"] = lim64["median_s"] / f64["median_s"]
         sm = res["statsmodels KernelReg lc, float64"]
@@ -467,6 +504,13 @@ def write_markdown(path, res):
         lines.append(f"| {name} | " + " | ".join(_fmt_s(r["methods"][name]) for r in reg) + " |")
     lines.append("| **nwlib float32 / torch.exp limit** | "
                  + " | ".join(f"**{r['ratio_to_exp_float32']:.2f}**" for r in reg) + " |")
+    lines.append("| nwlib float32, eager engine (NWLIB_FUSED=0) / torch.exp limit | "
+                 + " | ".join(f"{r['ratio_to_exp_float32_eager']:.2f}"
+                              if "ratio_to_exp_float32_eager" in r else "same engine" for r in reg)
+                 + " |")
+    lines.append("| **nwlib float32: speed-up of the fused path over the eager engine** | "
+                 + " | ".join(f"**×{r['fused_speedup_float32']:.2f}**"
+                              if "fused_speedup_float32" in r else "not used" for r in reg) + " |")
     lines.append("| nwlib float32 / torch.exp on large arrays | "
                  + " | ".join(f"{r['ratio_to_large_array_exp_float32']:.2f}" for r in reg) + " |")
     lines.append("| nwlib float64 / torch.exp limit | "
@@ -524,6 +568,11 @@ def targets(res):
     big = reg[(100_000, 10_000)]
     out = [{"target": "float32 at (1e5, 1e4): ≥ 0.5 of the torch.exp limit",
             "measured": f"{big['ratio_to_exp_float32']:.2f}", "met": big["ratio_to_exp_float32"] >= 0.5}]
+    if "fused_speedup_float32" in big:  # issue 17's bar for keeping the fused path
+        ran = "" if big["fused_ran"] else " (it did not compile here: both are the eager engine)"
+        out.append({"target": "float32 at (1e5, 1e4): fused path ≥ 1.5 × the eager engine",
+                    "measured": f"× {big['fused_speedup_float32']:.2f}{ran}",
+                    "met": big["fused_ran"] and big["fused_speedup_float32"] >= 1.5})
     if "speedup_vs_statsmodels_float32" in big:
         out.append({"target": "float32 at (1e5, 1e4): ≥ 30 × statsmodels",
                     "measured": f"× {big['speedup_vs_statsmodels_float32']:.1f}",
@@ -547,8 +596,10 @@ def plot(path, res):
     import matplotlib.pyplot as plt
 
     # Okabe–Ito colours and a hatch per method: the bars read without colour vision too
-    colours = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-    hatches = ("", "//", "..", "xx", "\\\\", "++", "--", "oo")
+    # (8 colours, 9 hatches: no two of the first 72 methods share both)
+    colours = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+               "#F0E442")
+    hatches = ("", "//", "..", "xx", "\\\\", "++", "--", "oo", "||")
     reg, loo = res["regression"], res["loo"]
     names = [k for k in reg[0]["methods"]]
     with plt.rc_context({"font.size": 12, "hatch.linewidth": 0.8}):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
+from . import _fused
 from ._pool import raise_if_stopped, run_blocks, single_threaded  # noqa: F401 (the threads)
 from .kernels import Kernel
 
@@ -357,7 +358,8 @@ def _gaussian_1d(q, x, yt, kern, inv, floor, num, den, block_size, workers, inli
 
     The shift of each row (its nearest key) is known before the row is computed. Queries and keys
     are sorted, so a block of queries and a tile of keys each span a short interval, and a bound
-    tells when no logit of a tile can reach the floor (then the clamp is skipped).
+    tells when no logit of a tile can reach the floor (then the clamp is skipped). Large float32
+    problems run the same tiles through one compiled loop instead (:mod:`nwlib._fused`).
     """
     dtype, device = q.dtype, q.device
     on_cpu = device.type == "cpu"
@@ -398,8 +400,11 @@ def _gaussian_1d(q, x, yt, kern, inv, floor, num, den, block_size, workers, inli
             tile.exp_()
             _add_sums(tile, yt[:, j:j + cols], num_sorted[start:stop], den_sorted[start:stop])
 
-    run_blocks(work, lambda: torch.empty(rows, cols, dtype=dtype, device=device), m, rows, workers,
-               inline=inline)
+    # large problems: the same tiles in one compiled loop (nwlib._fused), if it compiles here
+    if not (_fused.applies(m, n, yt.shape[0], dtype, device) and _fused.tile_sums(
+            q_row, shift, x_row, yt[0], scale, floor, num_sorted[:, 0], den_sorted)):
+        run_blocks(work, lambda: torch.empty(rows, cols, dtype=dtype, device=device), m, rows,
+                   workers, inline=inline)
     if exact_rows.numel():
         chunk = max(1, (rows * cols) // n)
         x_col = x_row[:, None]

@@ -106,3 +106,19 @@ def check_seed(value, name: str = "seed") -> int:
         raise ValueError(f"{name} must be an integer in [0, 2**64), got {_short(value)}; "
                          "a torch.Generator takes 64-bit seeds")
     return seed
+
+
+_SWITCH = {"1": True, "on": True, "true": True, "yes": True,
+           "0": False, "off": False, "false": False, "no": False}
+
+
+def check_switch(value, name: str) -> bool:
+    """Return a switch given as text (an environment variable): ``1/on/true/yes`` or
+    ``0/off/false/no``, in any case."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string such as 'on' or 'off', got {_describe(value)}")
+    switch = _SWITCH.get(value.strip().lower())
+    if switch is None:
+        raise ValueError(f"{name}={value!r} is not valid; use one of "
+                         f"{', '.join(map(repr, _SWITCH))}")
+    return switch
