@@ -16,8 +16,8 @@
   // containing block), so it never widens the box's scrollWidth: scrollWidth is the drawn content.
   //
   // Cost: this runs after load, on a phone's slow CPU, over a few hundred boxes. It reads every
-  // box first and only then writes (one layout at most, none when the page is laid out already),
-  // skips boxes not drawn (a closed solution), and writes only what changes.
+  // box of a group first and only then writes (one layout at most, none when that part of the page
+  // is laid out already), skips boxes not drawn (a closed solution), and writes only what changes.
   function measure(boxes) {
     var plan = [];
     boxes.forEach(function (el) {
@@ -85,8 +85,8 @@
 
   // The page's sections far below the screen are not laid out until a reader nears them
   // (content-visibility: auto, nwlib-site.css); measuring a box there lays its section out. So the
-  // boxes are measured a section at a time, in short tasks (a few ms each, however slow the
-  // phone), rather than in one long task that lays out the whole page.
+  // boxes are measured a section at a time, in short tasks (whole sections, until about 6 ms have
+  // passed), rather than in one long task that lays out the whole page.
   var SLICE_MS = 6;
   var sweep = 0;
   function groups() {
