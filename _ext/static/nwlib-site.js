@@ -16,11 +16,11 @@
   // containing block), so it never widens the box's scrollWidth: scrollWidth is the drawn content.
   //
   // Cost: this runs after load, on a phone's slow CPU, over a few hundred boxes. It reads every
-  // box of a group first and only then writes (one layout at most, none when that part of the page
-  // is laid out already), skips boxes not drawn (a closed solution), and writes only what changes.
-  function measure(boxes) {
+  // box first and only then writes (one layout at most, none when the page is laid out already),
+  // skips boxes not drawn (a closed solution), and writes only what changes.
+  function scrollables() {
     var plan = [];
-    boxes.forEach(function (el) {
+    Array.prototype.forEach.call(document.querySelectorAll(SELECTOR), function (el) {
       var marked = el.hasAttribute(MARK);
       if (!marked && el.tabIndex >= 0) {
         return;  // focusable already, by its own markup
@@ -42,6 +42,7 @@
       }
     });
     // then the writes
+    var named = false;
     plan.forEach(function (step) {
       var el = step[0], wide = step[2];
       el.classList.toggle(FITS, step[1]);
@@ -56,6 +57,7 @@
           el.setAttribute("role", kind === "equation" ? "region" : "group");
           el.setAttribute("aria-label", kind);
         }
+        named = true;
       } else if (!wide && el.hasAttribute(MARK)) {
         // it fits now (a wider window): no tab stop, no region
         el.removeAttribute(MARK);
@@ -65,8 +67,12 @@
           el.removeAttribute("role");
           el.removeAttribute("aria-label");
         }
+        named = true;
       }
     });
+    if (named) {
+      numberLandmarks();
+    }
   }
 
   // landmarks are told apart by their names: "equation 2 of 3 (scrolls sideways)"
@@ -81,42 +87,6 @@
         }
       });
     });
-  }
-
-  // The page's sections far below the screen are not laid out until a reader nears them
-  // (content-visibility: auto, nwlib-site.css); measuring a box there lays its section out. So the
-  // boxes are measured a section at a time, in short tasks (whole sections, until about 6 ms have
-  // passed), rather than in one long task that lays out the whole page.
-  var SLICE_MS = 6;
-  var sweep = 0;
-  function groups() {
-    var list = [], last = null;
-    document.querySelectorAll(SELECTOR).forEach(function (el) {
-      var section = el.closest("section");
-      if (!list.length || section !== last) {
-        list.push([]);
-        last = section;
-      }
-      list[list.length - 1].push(el);
-    });
-    return list;
-  }
-  function scrollables() {
-    var id = ++sweep, todo = groups();
-    (function step() {
-      if (id !== sweep) {
-        return;  // a newer sweep has started
-      }
-      var start = Date.now();
-      while (todo.length && Date.now() - start < SLICE_MS) {
-        measure(todo.shift());
-      }
-      if (todo.length) {
-        window.setTimeout(step, 0);
-      } else {
-        numberLandmarks();
-      }
-    })();
   }
 
   var timer = null;
