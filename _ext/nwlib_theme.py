@@ -32,10 +32,10 @@ ipywidgets' html-manager 1.0.15. Drop a work-around when its issue is fixed in t
   this book's), nothing on a content page uses them, and on a phone they held up its first paint.
   They stay on the search page only (``page transform "search-scripts"``).
 * **Scripts that hold up the first paint** (Sphinx and its extensions add their scripts to the
-  ``<head>`` without ``defer``): on a phone each one kept the page blank until it had arrived and
-  run. They run after the page is parsed, in the same order (``page transform "defer-scripts"``).
-  ``documentation_options.js`` stays as it is: inline scripts in the ``<head>`` use what it
-  defines. The search page is left as it is.
+  ``<head>`` without ``defer``; no upstream issue found): on a phone each one kept the page blank
+  until it had arrived and run. They run after the page is parsed, in the same order (``page
+  transform "defer-scripts"``). ``documentation_options.js`` stays as it is: inline scripts in the
+  ``<head>`` use what it defines. The search page is left as it is.
 """
 from __future__ import annotations
 
