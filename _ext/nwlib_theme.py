@@ -26,6 +26,16 @@ ipywidgets' html-manager 1.0.15. Drop a work-around when its issue is fixed in t
   the colour-mode icons carry titles ("Light", "Dark"); myst-nb names the summary of a hidden cell
   "Toggle hidden content" while it shows "Show code cell source". The labels go, so each control is
   named by what it shows (``page transform "theme-fixes"``).
+* **The search index on every page** (pydata-sphinx-theme's ``layout.html`` loads Sphinx's
+  ``searchtools.js``, ``language_data.js`` and the whole ``searchindex.js`` on every page, for its
+  search-as-you-type; no upstream issue found): with ``search_as_you_type`` off (the default, and
+  this book's), nothing on a content page uses them, and on a phone they held up its first paint.
+  They stay on the search page only (``page transform "search-scripts"``).
+* **Scripts that hold up the first paint** (Sphinx and its extensions add their scripts to the
+  ``<head>`` without ``defer``; no upstream issue found): on a phone each one kept the page blank
+  until it had arrived and run. They run after the page is parsed, in the same order (``page
+  transform "defer-scripts"``). ``documentation_options.js`` stays as it is: inline scripts in the
+  ``<head>`` use what it defines. The search page is left as it is.
 """
 from __future__ import annotations
 
@@ -46,6 +56,39 @@ THEME_FIXES = (
     # pydata-sphinx-theme#2379
     (re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'), ""),
 )
+
+
+# a classic script in the <head>: src and data-* attributes only (no type, defer or async)
+DATA = r'((?: data-[\w-]+="[^"]*")*)'
+HEAD_SCRIPT = re.compile(rf'<script{DATA} src="([^"]+)"{DATA}></script>')
+KEEP_IN_ORDER = ("documentation_options.js",)
+
+
+def defer_scripts(page: BuiltPage) -> None:
+    """The <head>'s classic scripts are deferred (same order, after parsing)."""
+    if page.name == "search.html":
+        return
+    end = page.text.find("</head>")
+    if end < 0:
+        return
+
+    def defer(match: re.Match) -> str:
+        if any(name in match.group(2) for name in KEEP_IN_ORDER):
+            return match.group(0)
+        return f'<script{match.group(1)} defer src="{match.group(2)}"{match.group(3)}></script>'
+
+    page.text = HEAD_SCRIPT.sub(defer, page.text[:end]) + page.text[end:]
+
+
+# pydata-sphinx-theme's layout.html: Sphinx's search on every page, for search-as-you-type
+SEARCH_SCRIPTS = re.compile(r'\s*<script src="[^"]*?(?:_static/searchtools\.js|_static/language_data\.js'
+                            r'|searchindex\.js)"></script>')
+
+
+def drop_search_scripts(page: BuiltPage) -> None:
+    """Sphinx's search scripts and index only on the search page."""
+    if page.name != "search.html":
+        page.text = SEARCH_SCRIPTS.sub("", page.text)
 
 
 def fix_theme(page: BuiltPage) -> None:
@@ -72,10 +115,17 @@ def _drop_thebe(app: Sphinx, pagename, templatename, context, doctree) -> None:
         scripts[:] = [s for s in scripts if not _is_thebe(s)]
 
 
+def _search_scripts(app: Sphinx) -> None:
+    if not (app.config.html_theme_options or {}).get("search_as_you_type"):
+        add_page_transform(app, "search-scripts", drop_search_scripts, order=205)
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("nwlib_site")
     app.connect("config-inited", _configure)
     # Early: html-page-context stops at the first handler that returns a template name.
     app.connect("html-page-context", _drop_thebe, priority=100)
     add_page_transform(app, "theme-fixes", fix_theme, order=200)
+    add_page_transform(app, "defer-scripts", defer_scripts, order=210)
+    app.connect("builder-inited", _search_scripts)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -103,6 +103,9 @@ def lighthouse_bin() -> Path:
 
 
 def lighthouse(binary: Path, url: str, preset: str) -> dict:
+    # the machine's load as the run starts: Lighthouse's simulated phone scales what it observed,
+    # so a busy machine lowers the scores (trust runs at a load below about 1.5 on 2 cores)
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
         cmd = [str(binary), url, "--output=json", f"--output-path={out}", "--quiet",
@@ -118,6 +121,9 @@ def lighthouse(binary: Path, url: str, preset: str) -> dict:
             "cls": audits["cumulative-layout-shift"]["numericValue"],
             "lcp_ms": audits["largest-contentful-paint"]["numericValue"],
             "bytes": audits["total-byte-weight"]["numericValue"],
+            "tbt_ms": audits["total-blocking-time"]["numericValue"],
+            "fcp_ms": audits["first-contentful-paint"]["numericValue"],
+            "load": load,
             "failed_a11y": sorted(k for k, a in audits.items()
                                   if a.get("score") == 0 and k in _a11y_ids(report))}
 
@@ -184,7 +190,8 @@ def main() -> None:
             for preset in () if binary is None else PRESETS:
                 runs = [lighthouse(binary, url, preset) for _ in range(args.runs)]
                 best = max(runs, key=lambda r: (r["perf"], r["a11y"]))
-                row[preset] = {**best, "all_perf": [r["perf"] for r in runs]}
+                row[preset] = {**best, "all_perf": [r["perf"] for r in runs],
+                               "all_load": [r["load"] for r in runs]}
             print(json.dumps(row), flush=True)
             rows.append(row)
 
@@ -198,14 +205,15 @@ def main() -> None:
         f"{platform.machine()}, {os.cpu_count()} CPUs; served with gzip (`shared/tools/serve_gzip.py`)."
         + (f" {args.label}" if args.label else ""),
         f"Built site on disk: {mb(site_bytes)}. Lighthouse {LIGHTHOUSE.split('@')[1]}, best of "
-        f"{args.runs} run(s) per page and preset; on a shared machine scores move by about ±10.",
+        f"{args.runs} run(s) per page and preset; on a shared machine scores move by about ±10: each"
+        " run's score is given with the machine's 1-minute load average as it started.",
         "",
         "Transferred: bytes on the wire (gzip) once the page has loaded and settled; read through: once"
         " a reader has also opened every solution and scrolled to the end (lazy images, the widget state"
         " and manager, the frames shown).",
         "",
         "| page | transferred (gzip) | read through | HTML raw / gzip | desktop perf / a11y / SEO / CLS | "
-        "mobile perf / a11y / SEO / CLS | desktop runs | mobile runs |",
+        "mobile perf / a11y / SEO / CLS | desktop runs (load) | mobile runs (load) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
@@ -213,7 +221,8 @@ def main() -> None:
         for preset in PRESETS:
             p = r.get(preset)
             cells.append(f"{p['perf']} / {p['a11y']} / {p['seo']} / {p['cls']:.3f}" if p else "–")
-        runs = [",".join(map(str, r[p]["all_perf"])) if p in r else "–" for p in PRESETS]
+        runs = [", ".join(f"{perf} ({load:.1f})" for perf, load in zip(r[p]["all_perf"], r[p]["all_load"]))
+                if p in r else "–" for p in PRESETS]
         lines.append(f"| {r['page']} | {mb(r['transferred'])} | {mb(r['read_through'])} | "
                      f"{mb(r['html'])} / {mb(r['html_gz'])} | "
                      f"{cells[0]} | {cells[1]} | {runs[0]} | {runs[1]} |")

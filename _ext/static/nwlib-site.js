@@ -7,41 +7,47 @@
   var SELECTOR = "div.highlight pre, .cell_output .output, .cell_output pre, div.math, " +
                  "mjx-container, .table-wrapper";
   var MARK = "data-nwlib-scrolls";
-  // a scroll container whose visible content fits (a pixel of rounding, or only the hidden MathML
-  // wider) is clipped instead, so that nothing scrolls with nothing to show
+  // a scroll container whose content fits (but for a pixel of rounding) is clipped instead, so
+  // that nothing scrolls with nothing to show
   var FITS = "nwlib-fits";
 
-  // A formula's box holds MathJax's hidden assistive MathML beside the drawn formula; that MathML
-  // can be wider than what shows, so scrollWidth says "wide" for formulas that show whole. What
-  // counts is the width with that MathML out of the layout (measured for all boxes at once).
-  function visibleWidths(boxes) {
-    var root = document.documentElement;
-    root.classList.add("nwlib-measuring");
-    var widths = boxes.map(function (el) { return el.scrollWidth; });
-    root.classList.remove("nwlib-measuring");
-    return widths;
-  }
-
+  // What shows is what counts: a formula's box also holds MathJax's hidden assistive MathML, laid
+  // out at its own width, but nwlib-site.css caps that MathML at the box's width (the box is its
+  // containing block), so it never widens the box's scrollWidth: scrollWidth is the drawn content.
+  //
+  // Cost: this runs after load, on a phone's slow CPU, over a few hundred boxes. It reads every
+  // box first and only then writes (one layout at most, none when the page is laid out already),
+  // skips boxes not drawn (a closed solution), and writes only what changes.
   function scrollables() {
-    // measure every box first, then change them: one layout, not one per change
-    var boxes = Array.from(document.querySelectorAll(SELECTOR)).filter(function (el) {
-      return el.hasAttribute(MARK) || el.tabIndex < 0;
+    var plan = [];
+    Array.prototype.forEach.call(document.querySelectorAll(SELECTOR), function (el) {
+      var marked = el.hasAttribute(MARK);
+      if (!marked && el.tabIndex >= 0) {
+        return;  // focusable already, by its own markup
+      }
+      var width = el.clientWidth;
+      if (!width && !marked) {
+        return;  // not drawn (display: none): measured when it shows (a click, a toggle)
+      }
+      var fits = el.classList.contains(FITS);
+      // a box wider than its content only scrolls when it is a scroll container (a formula inline
+      // in a line of text at desktop width is not: its glyphs' overhang just shows)
+      var scrolls = fits || /auto|scroll/.test(getComputedStyle(el).overflowX);
+      if (!scrolls && !marked) {
+        return;
+      }
+      var wide = scrolls && el.scrollWidth > width + 1;
+      if ((scrolls && !wide) !== fits || wide !== marked) {
+        plan.push([el, scrolls && !wide, wide]);
+      }
     });
-    var visible = visibleWidths(boxes);
-    var scrolls = boxes.map(function (el) {
-      return el.classList.contains(FITS) || /auto|scroll/.test(getComputedStyle(el).overflowX);
-    });
-    // a box wider than its content only scrolls when it is a scroll container (a formula inline
-    // in a line of text at desktop width is not: its glyphs' overhang just shows)
-    var wide = boxes.map(function (el, i) {
-      return scrolls[i] && el.scrollWidth > el.clientWidth + 1 && visible[i] > el.clientWidth + 1;
-    });
-    var counts = {};
-    boxes.forEach(function (el, i) {
-      el.classList.toggle(FITS, scrolls[i] && !wide[i]);
-      if (wide[i] && !el.hasAttribute(MARK)) {
+    // then the writes
+    var named = false;
+    plan.forEach(function (step) {
+      var el = step[0], wide = step[2];
+      el.classList.toggle(FITS, step[1]);
+      if (wide && !el.hasAttribute(MARK)) {
         var kind = el.matches("div.math, mjx-container") ? "equation" : "wide content";
-        counts[kind] = (counts[kind] || 0) + 1;
         el.setAttribute(MARK, kind);
         el.setAttribute("tabindex", "0");
         el.classList.add("nwlib-scrolls");
@@ -51,7 +57,8 @@
           el.setAttribute("role", kind === "equation" ? "region" : "group");
           el.setAttribute("aria-label", kind);
         }
-      } else if (!wide[i] && el.hasAttribute(MARK)) {
+        named = true;
+      } else if (!wide && el.hasAttribute(MARK)) {
         // it fits now (a wider window): no tab stop, no region
         el.removeAttribute(MARK);
         el.removeAttribute("tabindex");
@@ -60,9 +67,16 @@
           el.removeAttribute("role");
           el.removeAttribute("aria-label");
         }
+        named = true;
       }
     });
-    // landmarks are told apart by their names: "equation 2 of 3 (scrolls sideways)"
+    if (named) {
+      numberLandmarks();
+    }
+  }
+
+  // landmarks are told apart by their names: "equation 2 of 3 (scrolls sideways)"
+  function numberLandmarks() {
     ["equation", "wide content"].forEach(function (kind) {
       var named = Array.from(document.querySelectorAll("[" + MARK + '="' + kind + '"][aria-label]'));
       named.forEach(function (el, i) {

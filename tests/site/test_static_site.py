@@ -8,6 +8,9 @@
 * No widget frame is embedded in a page as base64: each ``Image`` model points at a frame file that
   exists, and each widget view has, just before it, a plain image of its default frame with alt text.
 * The notebooks' archive holds every notebook of the book, ``nwlib`` and what installs it.
+* No script holds up a page's first paint: the scripts in a content page's ``<head>`` are deferred
+  (but ``documentation_options.js``, which inline scripts use), and Sphinx's search index loads on
+  the search page only.
 """
 from __future__ import annotations
 
@@ -90,6 +93,24 @@ def test_widget_manager_vendored_and_not_blocking(site):
         assert "application/vnd.jupyter.widget-state+json" not in html, f"{page.name} embeds its state"
         assert _widget_state(page), f"{page.name}: no widget state file"
         assert "thebe.js" not in html and "THEBE_JS_URL" not in html, page
+
+
+_JS_TYPE = re.compile(r'\btype="(?!text/javascript|module)[^"]*"')
+
+
+def test_no_script_holds_up_the_first_paint(site):
+    search = [p for p in PAGES if p.name == "search.html"]
+    assert search and "searchindex.js" in search[0].read_text("utf-8"), "the search page lost its index"
+    for page in PAGES:
+        if page.name == "search.html":
+            continue
+        html = page.read_text(encoding="utf-8")
+        head = html[:html.find("</head>")]  # (the site's index.html, a redirect, has no head)
+        blocking = [t for t in _scripts(head) if "src=" in t and not re.search(r"\b(defer|async)\b", t)
+                    and not _JS_TYPE.search(t) and "documentation_options.js" not in t]
+        assert not blocking, f"{page.name}: scripts that hold up the first paint: {blocking}"
+        loaded = [t for t in _scripts(html) if re.search(r"(searchindex|searchtools|language_data)\.js", t)]
+        assert not loaded, f"{page.name} loads Sphinx's search, which only the search page uses: {loaded}"
 
 
 _MATH_BOX = re.compile(r'<(span|div) class="math notranslate nohighlight[^"]*"[^>]*>(.*?)</\1>\s*(?=<|$)',
