@@ -115,8 +115,8 @@ def nadaraya_watson(x_train, y_train, x_query, kernel="gaussian", sigma=1.0, *,
     Large one-dimensional Gaussian estimates in float32 on the CPU (from about 5e8 kernel values,
     without ``return_weights``) run one compiled loop per tile (``torch.compile``), faster than
     the eager engine on an idle machine (the book's Performance page has the measurement); the
-    first such call in a process compiles or loads it (seconds). ``NWLIB_FUSED=0`` in the environment keeps the eager engine, which is
-    faster when other programs keep the cores busy.
+    first such call in a process compiles or loads it (seconds). ``NWLIB_FUSED=0`` in the
+    environment keeps the eager engine, which is faster when other programs keep the cores busy.
 
     References
     ----------
