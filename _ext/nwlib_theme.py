@@ -36,6 +36,13 @@ ipywidgets' html-manager 1.0.15. Drop a work-around when its issue is fixed in t
   until it had arrived and run. They run after the page is parsed, in the same order (``page
   transform "defer-scripts"``). ``documentation_options.js`` stays as it is: inline scripts in the
   ``<head>`` use what it defines. The search page is left as it is.
+* **The colour theme resolved after the page is drawn** (pydata-sphinx-theme#1857): on a first
+  visit the ``<head>``'s inline script leaves ``data-theme="auto"``, which no stylesheet rule
+  matches; the theme's script sets "light" or "dark" only once it runs, after the first paint. A
+  reader in dark mode saw a white flash, and every page restyled all its elements at that moment
+  (on the chapter, 7,300 elements: the largest single task on a phone). The inline script now
+  resolves "auto" from ``prefers-color-scheme`` itself, as the theme's script would
+  (``page transform "theme-fixes"``).
 """
 from __future__ import annotations
 
@@ -43,6 +50,12 @@ import re
 
 from nwlib_site import BuiltPage, add_page_transform
 from sphinx.application import Sphinx
+
+# "auto" as the theme's script resolves it (pydata-sphinx-theme.js, autoTheme)
+RESOLVE_AUTO = ('\n    if (document.documentElement.dataset.theme === "auto") {\n'
+                '      document.documentElement.dataset.theme =\n'
+                '        window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";\n'
+                '    }')
 
 # (pattern, replacement, what it works around)
 THEME_FIXES = (
@@ -53,6 +66,9 @@ THEME_FIXES = (
     # pydata-sphinx-theme#1428: the sidebar's logo item is the banner
     (re.compile(r'<div class="sidebar-primary-item">(\s*<a class="navbar-brand logo")'),
      r'<div class="sidebar-primary-item" role="banner">\1'),
+    # pydata-sphinx-theme#1857
+    (re.compile(r'(document\.documentElement\.dataset\.theme = '
+                r'localStorage\.getItem\("theme"\) \|\| "auto";)'), r"\1" + RESOLVE_AUTO),
     # pydata-sphinx-theme#2379
     (re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'), ""),
 )

@@ -183,6 +183,19 @@ def test_axe_no_violations_in_dark_mode(open_session, site, axe_source, page_id)
     assert not violations, f"{page_id} (dark):\n{_describe(violations)}"
 
 
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_the_first_paint_has_the_readers_colour_theme(open_session, site, mode):
+    """Before the theme's script runs (blocked here), the page already has the reader's theme, so
+    the script changes nothing: no flash of the light theme in dark mode (pydata-sphinx-theme#1857)
+    and no restyle of the whole page on a first visit (_ext/nwlib_theme.py)."""
+    session = open_session(**DESKTOP, color_scheme=mode)
+    session.context.route("**/pydata-sphinx-theme.js*", lambda route: route.abort())
+    page = session.goto(CONTENT_IDS[0])
+    assert page.evaluate("() => document.documentElement.dataset.theme") == mode
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(255, 255, 255)") == (mode == "light"), (mode, background)
+
+
 # ---------------------------------------------------------------------------------------------
 # Widgets for keyboards and screen readers
 # ---------------------------------------------------------------------------------------------
