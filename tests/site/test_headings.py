@@ -104,15 +104,24 @@ def test_headings_inside_a_gated_solution(small_project):
     assert re.search(r"<h2>A real section", html[html.index("After the solution"):])
 
 
-@pytest.mark.parametrize("name", ["exercise_1", "exercise_2", "exercise_3", "exercise_4"])
-def test_solutions_have_sub_headings(name):
+EXERCISES = ["exercise_1", "exercise_2", "exercise_3", "exercise_4"]
+
+
+def _solution_headings(name: str) -> tuple[str, list[tuple[str, str]]]:
+    """An exercise page's HTML and its solution's headings as (level, id)."""
     page = next((p for p in PAGES if p.stem == name), None)
     if page is None:
         pytest.skip("the site is not built")
     html = page.read_text(encoding="utf-8")
     start = html.index('class="solution')
-    headings = re.findall(r'<h2 class="rubric" id="[^"]+">', html[start:])
-    assert len(headings) >= 3, f"{name}: {len(headings)} sub-headings in the solution"
+    return html, re.findall(r'<h([23]) class="rubric" id="([^"]+)">', html[start:])
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_solutions_have_sub_headings(name):
+    _, headings = _solution_headings(name)
+    level_2 = [h for level, h in headings if level == "2"]
+    assert len(level_2) >= 3, f"{name}: {len(level_2)} sub-headings in the solution"
 
 
 def test_solution_headings_are_in_the_pages_table_of_contents(small_project):
@@ -129,14 +138,10 @@ def _on_this_page(html: str) -> list[str]:
     return re.findall(r'href="#([^"]+)"', nav.group(1)) if nav else []
 
 
-@pytest.mark.parametrize("name", ["exercise_1", "exercise_2", "exercise_3", "exercise_4"])
+@pytest.mark.parametrize("name", EXERCISES)
 def test_on_this_page_lists_every_solution_heading(name):
-    page = next((p for p in PAGES if p.stem == name), None)
-    if page is None:
-        pytest.skip("the site is not built")
-    html = page.read_text(encoding="utf-8")
-    start = html.index('class="solution')
-    headings = re.findall(r'<h[23] class="rubric" id="([^"]+)">', html[start:])
+    html, found = _solution_headings(name)
+    headings = [h for _, h in found]
     listed = _on_this_page(html)
     assert headings and [h for h in listed if h in headings] == headings, (headings, listed)
 
