@@ -215,7 +215,9 @@ def build_pdf(outdir: Path, docnames: list[str], title: str) -> Path | None:
 
 
 def _pdf_step(app: Sphinx, outdir: Path) -> None:
-    build_pdf(outdir, toc_order(app.env, app.config.root_doc), app.config.project)
+    # Jupyter Book puts the book's title in html_title; project stays Sphinx's placeholder
+    build_pdf(outdir, toc_order(app.env, app.config.root_doc),
+              app.config.html_title or app.config.project)
 
 
 def _download_menu(app: Sphinx, pagename, templatename, context, doctree) -> None:

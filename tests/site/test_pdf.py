@@ -14,7 +14,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
-from sitekit import CONTENT_IDS, SITE, page_html
+from sitekit import CONTENT_IDS, ROOT, SITE, page_html
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -124,6 +124,16 @@ def test_pdf_has_every_page_title_and_numbered_pages(book):
     assert n > len(_articles()), f"{n} sheets for {len(_articles())} pages"
     unnumbered = [k + 1 for k, t in enumerate(texts) if not re.search(rf"\b{k + 1}\s*/\s*{n}\b", t)]
     assert not unnumbered, f"sheets without their number 'k / {n}': {unnumbered[:10]}"
+
+
+def test_pdf_is_titled_with_the_books_title(book):
+    """The cover and the document's title are the book's title (_config.yml), not Sphinx's
+    "Project name not set" (Jupyter Book sets html_title from it, not project)."""
+    reader, texts = book
+    title = re.search(r"^title:\s*(.+)$", (ROOT / "_config.yml").read_text("utf-8"),
+                      re.MULTILINE).group(1).strip().strip("\"'")
+    assert reader.metadata.title == title, reader.metadata.title
+    assert texts[0].lstrip().startswith(title), texts[0][:80]
 
 
 def test_pdf_has_every_figure_and_the_solutions_open(book, site):
