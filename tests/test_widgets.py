@@ -287,6 +287,28 @@ def test_change_back_to_the_defaults_drops_a_scheduled_redraw():
     assert ex.renders == 0 and ex.display.selected_index == 0
 
 
+def test_the_kernel_echoes_no_change_of_the_linked_controls():
+    """The slider, Play and the frame stacks are kept in step by browser-side links: the kernel
+    sends no echo of their changes (a late echo set the slider back and started a loop in Lab);
+    a live control is echoed as ipywidgets does by default."""
+    ex = nw.explorer(kernels=("gaussian", "boxcar"), **SMALL)
+    linked = [(ex.slider, "index"), (ex.play, "value"), (ex.stack, "selected_index"),
+              (ex.selector, "index")] + [(stack, "selected_index") for stack in ex.stack.children]
+
+    def echoes(widget, trait, value):
+        sent = []
+        widget._send = lambda msg, buffers=None: sent.append(msg)
+        try:
+            widget.set_state({trait: value})
+        finally:
+            del widget._send
+        return [m for m in sent if m.get("method") == "echo_update"]
+
+    for widget, trait in linked:
+        assert echoes(widget, trait, 1) == [], f"{type(widget).__name__}.{trait} is echoed"
+    assert echoes(ex.controls["n"], "value", 100), "a live control lost ipywidgets' echo"
+
+
 def test_changes_that_come_back_to_the_drawn_values_render_nothing():
     """A change and its reversal (or a front end's late echo of the drawn value) while a redraw
     waits: the live image already shows those values, so nothing is rendered again."""

@@ -244,6 +244,9 @@ class Explorer:
         self.stack = w.Stack(children=inner, selected_index=selector.index if selector else 0)
         if selector is not None:
             self.links.append(w.jslink((selector, "index"), (self.stack, "selected_index")))
+        for link in self.links:
+            for widget, trait in (link.source, link.target):
+                _no_echo(widget, trait)
         self.static_controls = {slider_name: slider}
         if selector is not None:
             self.static_controls[selector_name] = selector
@@ -392,6 +395,18 @@ class Explorer:
         for k, c in self.live_controls.items():
             c.value = self.defaults[k]
         self._changed()
+
+
+def _no_echo(widget: w.Widget, trait: str) -> None:
+    """The kernel does not echo this trait's changes back to the front end.
+
+    ipywidgets 8 echoes every change it receives. The browser-side links keep the slider, the
+    Play button and the frame stacks in step; an echo that arrives after newer key presses set
+    its widget back a step, and through a two-way link the slider too, which sent that as a new
+    change: in Lab, 20 key presses made 70 changes and a redraw that never settled. (Traitlets
+    reads per-instance metadata from ``_<trait>_metadata``.)
+    """
+    setattr(widget, f"_{trait}_metadata", {"echo_update": False})
 
 
 def _frame(figure: FrameFigure, png: bytes) -> w.Image:
