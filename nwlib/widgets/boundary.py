@@ -4,28 +4,21 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
-import ipywidgets as w
 import numpy as np
 import torch
 
-from .. import _validate as v
 from .._engine import single_threaded
-from ..data import make_data, true_function
+from ..data import true_function
 from ..kernels import get_kernel
 from ..local import local_linear
 from ..plot import COLOURS, plot_estimate_on
 from ._frames import (
-    BOOK_KERNELS,
-    Explorer,
     FrameFigure,
-    _check_data_args,
-    _data_controls,
-    _frame,
-    _kernel_menu,
     _nw,
     _y_limits,
     styled,
 )
+from .query import QueryExplorer
 
 __all__ = ["BoundaryExplorer", "BoundaryFigure", "boundary_explorer"]
 
@@ -158,45 +151,18 @@ class BoundaryFigure(FrameFigure):
         return self.png(palette)
 
 
-class BoundaryExplorer(Explorer):
+class BoundaryExplorer(QueryExplorer):
     """Both estimates and both weight rows near the edge (made by :func:`boundary_explorer`,
-    which holds the defaults)."""
+    which holds the defaults). The query explorer's controls and frames, with this figure."""
 
     title = "At the edge: a constant or a line"
-    note = "drag the query or press Play"
+    figure_class = BoundaryFigure
+    # near the left edge in steps of 0.1, then a few interior queries
+    default_queries = tuple(np.round(np.arange(0, 16) * 0.1, 10)) + (2.5, 4.0, 4.5, 5.0)
+    play_interval = 400
 
-    def __init__(self, *, sigmas: Sequence[float],
-                 queries: Sequence[float] | None, kernel: str, n: int,
-                 noise: float, seed: int, max_n: int):
-        stops = v.check_increasing(sigmas, "sigmas", positive=True)
-        if queries is None:
-            queries = tuple(np.round(np.arange(0, 16) * 0.1, 10)) + (2.5, 4.0, 4.5, 5.0)
-        q_stops = v.check_increasing(queries, "queries")
-        kernel = get_kernel(kernel).name
-        max_n = _check_data_args(n, noise, seed, max_n)
-        figure = BoundaryFigure(make_data(n=n, noise=noise, seed=seed))
-        slider = w.SelectionSlider(options=[(f"{q:g}", q) for q in q_stops], index=0,
-                                   description="query q", tooltip="position of the query q",
-                                   layout=w.Layout(width="min(420px, 100%)"),
-                                   style={"description_width": "initial"})
-        widths = w.ToggleButtons(options=[(f"σ = {s:g}", s) for s in stops],
-                                 index=min(len(stops) - 1, 1), description="σ",
-                                 tooltips=[f"kernel width σ = {s:g}" for s in stops],
-                                 style={"button_width": "70px", "description_width": "initial"})
-        frames = [[_frame(figure, figure.draw(kernel, s, q, palette=True)) for q in q_stops]
-                  for s in stops]
-        live = {"kernel": _kernel_menu(kernel, BOOK_KERNELS), **_data_controls(n, noise, seed, max_n)}
-        state = {"key": (n, noise, seed)}
-
-        def render(p):
-            key = (p["n"], p["noise"], p["seed"])
-            if key != state["key"]:
-                figure.set_data(make_data(n=p["n"], noise=p["noise"], seed=p["seed"]))
-                state["key"] = key
-            return figure.draw(p["kernel"], p["sigma"], p["query"], palette=False)
-
-        self._build(figure, frames, slider, "query", live, render, selector=widths,
-                    selector_name="sigma", play_interval=400)
+    def first_query(self, stops) -> int:
+        return 0
 
 
 def boundary_explorer(*, sigmas: Sequence[float] = (0.2, 0.5, 1.0),

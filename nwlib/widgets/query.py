@@ -103,18 +103,26 @@ class QueryExplorer(Explorer):
 
     title = "One query's attention weights"
     note = "drag the query or press Play"
+    # what a subclass with another figure of (kernel, σ, query) changes (boundary.py)
+    figure_class = QueryFigure
+    default_queries = tuple(np.round(np.arange(0, 26) * 0.2, 10))
+    play_interval = 300
+
+    def first_query(self, stops) -> int:
+        """The slider's starting stop."""
+        return len(stops) // 2
 
     def __init__(self, *, sigmas: Sequence[float],
                  queries: Sequence[float] | None, kernel: str, n: int,
                  noise: float, seed: int, max_n: int):
         stops = v.check_increasing(sigmas, "sigmas", positive=True)
-        if queries is None:
-            queries = tuple(np.round(np.arange(0, 26) * 0.2, 10))
-        q_stops = v.check_increasing(queries, "queries")
+        q_stops = v.check_increasing(self.default_queries if queries is None else queries,
+                                     "queries")
         kernel = get_kernel(kernel).name
         max_n = _check_data_args(n, noise, seed, max_n)
-        figure = QueryFigure(make_data(n=n, noise=noise, seed=seed))
-        slider = w.SelectionSlider(options=[(f"{q:g}", q) for q in q_stops], index=len(q_stops) // 2,
+        figure = self.figure_class(make_data(n=n, noise=noise, seed=seed))
+        slider = w.SelectionSlider(options=[(f"{q:g}", q) for q in q_stops],
+                                   index=self.first_query(q_stops),
                                    description="query q", tooltip="position of the query q",
                                    layout=w.Layout(width="min(420px, 100%)"),
                                    style={"description_width": "initial"})
@@ -135,7 +143,7 @@ class QueryExplorer(Explorer):
             return figure.draw(p["kernel"], p["sigma"], p["query"], palette=False)
 
         self._build(figure, frames, slider, "query", live, render, selector=widths,
-                    selector_name="sigma", play_interval=300)
+                    selector_name="sigma", play_interval=self.play_interval)
 
 
 def query_explorer(*, sigmas: Sequence[float] = (0.1, 0.2, 0.5, 1.0),
